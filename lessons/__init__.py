@@ -1,0 +1,1 @@
+"""Lessons: each measures one or more claims from the study notes and prints a verdict."""

@@ -1,0 +1,52 @@
+"""The ``kernel`` decorator: a Numba function paired with its NumPy reference.
+
+``import minigrad`` must not import Numba (that alone takes a third of a second), so the
+decorated function is compiled only when it is first called with the Numba backend:
+``numba.njit(cache=True)`` on a module-level function, which Numba caches on disk, so later
+processes load the machine code instead of compiling again.
+
+A call picks the implementation: the reference under the NumPy backend or when the first
+argument is smaller than ``threshold`` elements (a Numba call costs a few microseconds of
+dispatch, more than NumPy needs for a tiny array); the compiled function otherwise.
+"""
+
+import functools
+
+from minigrad import backend
+
+
+prange = range  # kernels loop with ``prange``; it becomes numba.prange when they compile
+
+
+class Kernel:
+    """A Numba kernel and its NumPy reference, called with the same arguments."""
+
+    def __init__(self, source, reference, parallel=False, threshold=0):
+        self.source = source
+        self.reference = reference
+        self.parallel = parallel
+        self.threshold = threshold
+        self._compiled = None
+        functools.update_wrapper(self, source)
+
+    def __call__(self, *args):
+        if backend.current == "numpy" or args[0].size < self.threshold:
+            return self.reference(*args)
+        return self.numba(*args)
+
+    def numba(self, *args):
+        """Always the compiled version (tests and benchmarks hold it against the reference)."""
+        if self._compiled is None:
+            import numba
+
+            self.source.__globals__["prange"] = numba.prange
+            self._compiled = numba.njit(cache=True, parallel=self.parallel)(self.source)
+        return self._compiled(*args)
+
+    def __repr__(self):
+        return f"<kernel {self.source.__module__}.{self.source.__qualname__}>"
+
+
+def kernel(reference, *, parallel=False, threshold=0):
+    """Mark a Numba-compatible function as the fast twin of ``reference``."""
+    return lambda source: Kernel(source, reference, parallel, threshold)

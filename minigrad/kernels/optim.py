@@ -1,0 +1,267 @@
+"""Fused optimizer updates: one pass over a parameter, its gradient and its state.
+
+Each update reads the gradient, changes the state and the parameter in place, and never
+writes to the gradient. Arrays are flat (the optimizer passes 1-D views); scalars that do not
+depend on the element (bias corrections, step sizes) are computed once, in Python, by the
+optimizer. The NumPy reference beside each kernel is the formula as the optimizer's docstring
+writes it; the Numba loop computes the same numbers in a single sweep over memory, where NumPy
+needs one sweep per operation.
+
+Shared arguments:
+    sign          -1.0 when maximizing (the update climbs the gradient), else 1.0
+    weight_decay  λ of the coupled (L2) decay: g ← sign·∇ + λθ
+    decay         the decoupled shrink θ ← decay·θ taken before the step (AdamW: 1 − ηλ; else 1)
+An unused state array (e.g. the momentum buffer when momentum is 0) is passed as an empty
+array and never touched.
+"""
+
+import numpy as np
+
+from minigrad.kernels._jit import Kernel
+
+SMALL = 16384  # below this many elements NumPy's few passes beat a Numba (parallel) dispatch
+
+prange = range  # Numba's parallel range once a kernel compiles (see _ParallelKernel)
+
+
+class _ParallelKernel(Kernel):
+    """A kernel whose loop is ``prange``: bound to ``numba.prange`` just before compiling, so
+    ``import minigrad`` never imports Numba and the source still runs as plain Python."""
+
+    def numba(self, *args):
+        if self._compiled is None:
+            import numba
+
+            self.source.__globals__["prange"] = numba.prange
+        return super().numba(*args)
+
+
+def parallel_kernel(reference, threshold=SMALL):
+    return lambda source: _ParallelKernel(source, reference, parallel=True, threshold=threshold)
+
+
+def _effective_grad(param, grad, weight_decay, decay, sign):
+    """θ ← decay·θ (decoupled decay), then g = sign·∇ + λθ (coupled decay): a new array."""
+    if decay != 1.0:
+        param *= decay
+    g = sign * grad
+    if weight_decay != 0.0:
+        g = g + weight_decay * param
+    return g
+
+
+# -- SGD ----------------------------------------------------------------------------------------
+
+def sgd_update_reference(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay,
+                         sign, nesterov, first_step):
+    g = _effective_grad(param, grad, weight_decay, 1.0, sign)
+    if momentum != 0.0:
+        if first_step:
+            momentum_buffer[...] = g
+        else:
+            momentum_buffer *= momentum
+            momentum_buffer += (1 - dampening) * g
+        g = g + momentum * momentum_buffer if nesterov else momentum_buffer
+    param -= lr * g
+
+
+@parallel_kernel(sgd_update_reference)
+def sgd_update(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, sign,
+               nesterov, first_step):
+    """b ← g (first step) or μb + (1−τ)g;  θ ← θ − η(g + μb if nesterov else b)."""
+    for i in prange(param.size):
+        g = sign * grad[i]
+        if weight_decay != 0.0:
+            g += weight_decay * param[i]
+        if momentum != 0.0:
+            b = g if first_step else momentum * momentum_buffer[i] + (1 - dampening) * g
+            momentum_buffer[i] = b
+            g = g + momentum * b if nesterov else b
+        param[i] -= lr * g
+
+
+# -- Adagrad ------------------------------------------------------------------------------------
+
+def adagrad_update_reference(param, grad, state_sum, clr, weight_decay, eps, sign):
+    g = _effective_grad(param, grad, weight_decay, 1.0, sign)
+    state_sum += g * g
+    param -= clr * g / (np.sqrt(state_sum) + eps)
+
+
+@parallel_kernel(adagrad_update_reference)
+def adagrad_update(param, grad, state_sum, clr, weight_decay, eps, sign):
+    """G ← G + g²;  θ ← θ − η_t g / (√G + ε)."""
+    for i in prange(param.size):
+        g = sign * grad[i]
+        if weight_decay != 0.0:
+            g += weight_decay * param[i]
+        s = state_sum[i] + g * g
+        state_sum[i] = s
+        param[i] -= clr * g / (np.sqrt(s) + eps)
+
+
+# -- Adadelta -----------------------------------------------------------------------------------
+
+def adadelta_update_reference(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay,
+                              sign):
+    g = _effective_grad(param, grad, weight_decay, 1.0, sign)
+    square_avg *= rho
+    square_avg += (1 - rho) * g * g
+    delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+    acc_delta *= rho
+    acc_delta += (1 - rho) * delta * delta
+    param -= lr * delta
+
+
+@parallel_kernel(adadelta_update_reference)
+def adadelta_update(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, sign):
+    """v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  θ ← θ − ηΔ."""
+    for i in prange(param.size):
+        g = sign * grad[i]
+        if weight_decay != 0.0:
+            g += weight_decay * param[i]
+        v = rho * square_avg[i] + (1 - rho) * g * g
+        square_avg[i] = v
+        delta = np.sqrt(acc_delta[i] + eps) / np.sqrt(v + eps) * g
+        acc_delta[i] = rho * acc_delta[i] + (1 - rho) * delta * delta
+        param[i] -= lr * delta
+
+
+# -- RMSprop ------------------------------------------------------------------------------------
+
+def rmsprop_update_reference(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                             weight_decay, momentum, sign, centered):
+    g = _effective_grad(param, grad, weight_decay, 1.0, sign)
+    square_avg *= alpha
+    square_avg += (1 - alpha) * g * g
+    if centered:
+        grad_avg += (1 - alpha) * (g - grad_avg)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        avg = np.sqrt(square_avg) + eps
+    if momentum > 0.0:
+        momentum_buffer *= momentum
+        momentum_buffer += g / avg
+        param -= lr * momentum_buffer
+    else:
+        param -= lr * g / avg
+
+
+@parallel_kernel(rmsprop_update_reference)
+def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                   weight_decay, momentum, sign, centered):
+    """v ← αv + (1−α)g²;  (centered: ḡ ← αḡ + (1−α)g, v − ḡ²);  b ← μb + g/(√v + ε)."""
+    for i in prange(param.size):
+        g = sign * grad[i]
+        if weight_decay != 0.0:
+            g += weight_decay * param[i]
+        v = alpha * square_avg[i] + (1 - alpha) * g * g
+        square_avg[i] = v
+        if centered:
+            m = grad_avg[i] + (1 - alpha) * (g - grad_avg[i])
+            grad_avg[i] = m
+            v -= m * m
+        step = g / (np.sqrt(v) + eps)
+        if momentum > 0.0:
+            step += momentum * momentum_buffer[i]
+            momentum_buffer[i] = step
+        param[i] -= lr * step
+
+
+# -- Adam and AdamW -----------------------------------------------------------------------------
+
+def adam_update_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, beta1,
+                          beta2, eps, bias_correction2_sqrt, weight_decay, decay, sign, amsgrad):
+    g = _effective_grad(param, grad, weight_decay, decay, sign)
+    exp_avg += (1 - beta1) * (g - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second_moment = max_exp_avg_sq
+    else:
+        second_moment = exp_avg_sq
+    param -= step_size * exp_avg / (np.sqrt(second_moment) / bias_correction2_sqrt + eps)
+
+
+@parallel_kernel(adam_update_reference)
+def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, beta1, beta2, eps,
+                bias_correction2_sqrt, weight_decay, decay, sign, amsgrad):
+    """m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)."""
+    for i in prange(param.size):
+        p = param[i] * decay
+        g = sign * grad[i]
+        if weight_decay != 0.0:
+            g += weight_decay * p
+        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+        v = beta2 * exp_avg_sq[i] + (1 - beta2) * g * g
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        if amsgrad:
+            v = max(max_exp_avg_sq[i], v)
+            max_exp_avg_sq[i] = v
+        param[i] = p - step_size * m / (np.sqrt(v) / bias_correction2_sqrt + eps)
+
+
+# -- NAdam --------------------------------------------------------------------------------------
+
+def nadam_update_reference(param, grad, exp_avg, exp_avg_sq, grad_coef, exp_avg_coef, beta1,
+                           beta2, eps, bias_correction2, weight_decay, decay, sign):
+    g = _effective_grad(param, grad, weight_decay, decay, sign)
+    exp_avg += (1 - beta1) * (g - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+    denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
+    param += grad_coef * g / denom
+    param += exp_avg_coef * exp_avg / denom
+
+
+@parallel_kernel(nadam_update_reference)
+def nadam_update(param, grad, exp_avg, exp_avg_sq, grad_coef, exp_avg_coef, beta1, beta2, eps,
+                 bias_correction2, weight_decay, decay, sign):
+    """Adam's moments; θ ← θ + c_g·g/d + c_m·m/d with d = √(v/(1−β₂ᵗ)) + ε."""
+    for i in prange(param.size):
+        p = param[i] * decay
+        g = sign * grad[i]
+        if weight_decay != 0.0:
+            g += weight_decay * p
+        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+        v = beta2 * exp_avg_sq[i] + (1 - beta2) * g * g
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        denom = np.sqrt(v / bias_correction2) + eps
+        param[i] = p + grad_coef * g / denom + exp_avg_coef * m / denom
+
+
+# -- RAdam --------------------------------------------------------------------------------------
+
+def radam_update_reference(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps,
+                           bias_correction1, bias_correction2_sqrt, rect, weight_decay, decay,
+                           sign, adaptive):
+    g = _effective_grad(param, grad, weight_decay, decay, sign)
+    exp_avg += (1 - beta1) * (g - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+    step = exp_avg / bias_correction1 * lr
+    if adaptive:
+        step = step * (bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + eps)) * rect
+    param -= step
+
+
+@parallel_kernel(radam_update_reference)
+def radam_update(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, bias_correction1,
+                 bias_correction2_sqrt, rect, weight_decay, decay, sign, adaptive):
+    """m̂ = m/(1−β₁ᵗ);  θ ← θ − η m̂ · (r_t √(1−β₂ᵗ)/(√v + ε) if adaptive else 1)."""
+    for i in prange(param.size):
+        p = param[i] * decay
+        g = sign * grad[i]
+        if weight_decay != 0.0:
+            g += weight_decay * p
+        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+        v = beta2 * exp_avg_sq[i] + (1 - beta2) * g * g
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        step = m / bias_correction1 * lr
+        if adaptive:
+            step = step * (bias_correction2_sqrt / (np.sqrt(v) + eps)) * rect
+        param[i] = p - step

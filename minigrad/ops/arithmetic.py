@@ -1,0 +1,150 @@
+"""Arithmetic: + - * / ** @ and negation, with NumPy broadcasting.
+
+Backward returns gradients of the broadcast shape; the engine sums them back down to each
+input's shape, so no op here has to think about broadcasting.
+"""
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.errors import ShapeError
+from minigrad.ops._util import lift_pair
+
+
+class Add(Function):
+    """y = a + b;  ∂y/∂a = 1,  ∂y/∂b = 1."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    """y = a - b;  ∂y/∂a = 1,  ∂y/∂b = -1."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return gy, -gy if self.needs_input_grad[1] else None
+
+
+class Mul(Function):
+    """y = a * b;  ∂y/∂a = b,  ∂y/∂b = a."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.saved_tensors
+        return (gy * b if self.needs_input_grad[0] else None,
+                gy * a if self.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    """y = a / b;  ∂y/∂a = 1/b,  ∂y/∂b = -a/b²."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.saved_tensors
+        return (gy / b if self.needs_input_grad[0] else None,
+                -gy * a / (b * b) if self.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    """y = -x;  ∂y/∂x = -1."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Pow(Function):
+    """y = a ** b;  ∂y/∂a = b·a^(b-1),  ∂y/∂b = y·ln a."""
+
+    def forward(self, a, b):
+        y = a ** b
+        self.save_for_backward(a, b, y)
+        return y
+
+    def backward(self, gy):
+        a, b, y = self.saved_tensors
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = gy * b * a ** (b - 1)
+        if self.needs_input_grad[1]:
+            grad_b = gy * y * a.log()
+        return grad_a, grad_b
+
+
+class MatMul(Function):
+    """y = a @ b (NumPy's matmul: vectors, matrices, broadcast batches).
+
+    For matrices ∂L/∂a = ∂L/∂y · bᵀ and ∂L/∂b = aᵀ · ∂L/∂y; a vector operand is treated as a
+    one-row (a) or one-column (b) matrix and the extra axis removed again.
+    """
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(f"matmul: both operands need at least one dimension, got shapes "
+                             f"{a.shape} and {b.shape}")
+        inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if a.shape[-1] != inner_b:
+            raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not align: "
+                             f"{a.shape[-1]} != {inner_b}")
+        self.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    def backward(self, gy):
+        a, b = self.saved_tensors
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        gy2 = gy
+        if b.ndim == 1:
+            gy2 = gy2.unsqueeze(-1)
+        if a.ndim == 1:
+            gy2 = gy2.unsqueeze(-2)
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = gy2 @ b2.mT
+            grad_a = grad_a.squeeze(-2) if a.ndim == 1 else grad_a
+        if self.needs_input_grad[1]:
+            grad_b = a2.mT @ gy2
+            grad_b = grad_b.squeeze(-1) if b.ndim == 1 else grad_b
+        return grad_a, grad_b
+
+
+def add(a, b):
+    return Add.apply(*lift_pair(a, b))
+
+
+def sub(a, b):
+    return Sub.apply(*lift_pair(a, b))
+
+
+def mul(a, b):
+    return Mul.apply(*lift_pair(a, b))
+
+
+def div(a, b):
+    return Div.apply(*lift_pair(a, b))
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def pow(a, b):
+    return Pow.apply(*lift_pair(a, b))
+
+
+def matmul(a, b):
+    return MatMul.apply(*lift_pair(a, b))

@@ -1,0 +1,32 @@
+"""The one random generator behind every random number minigrad draws.
+
+Initialization, dropout masks, ``rand``/``randn`` and data shuffling all draw from it, so
+``manual_seed(s)`` fixes a whole run. Like PyTorch, it starts from a fixed seed.
+"""
+
+import numpy as np
+
+DEFAULT_SEED = 67280421310721  # PyTorch's default seed
+_generator = np.random.Generator(np.random.PCG64(DEFAULT_SEED))
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the global generator; returns it."""
+    global _generator
+    _generator = np.random.Generator(np.random.PCG64(int(seed)))
+    return _generator
+
+
+def generator() -> np.random.Generator:
+    """The global generator (changes identity after ``manual_seed``)."""
+    return _generator
+
+
+def get_rng_state() -> dict:
+    """The generator's state: a JSON-serializable dict."""
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state from ``get_rng_state``."""
+    _generator.bit_generator.state = state
