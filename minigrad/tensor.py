@@ -31,17 +31,10 @@ class Tensor:
         if requires_grad:
             self.requires_grad = True
 
-    @classmethod
-    def _make(cls, data, grad_fn=None):
+    @staticmethod
+    def _make(data, grad_fn=None):
         """Wrap an array without copying (the ops' fast path)."""
-        t = object.__new__(Tensor)
-        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
-        t.grad = None
-        t.grad_fn = grad_fn
-        t._requires_grad = grad_fn is not None
-        t._version = [0]
-        t.retains_grad = False
-        return t
+        return _wrap(data, grad_fn)
 
     # -- autograd ---------------------------------------------------------------------------
 
@@ -456,6 +449,20 @@ class Tensor:
     @property
     def mT(self):
         return ops.transpose(self, -2, -1)
+
+
+def _wrap(data, grad_fn=None):
+    t = _new_tensor(Tensor)
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._requires_grad = grad_fn is not None
+    t._version = [0]
+    t.retains_grad = False
+    return t
+
+
+_new_tensor = object.__new__
 
 
 def _raw(x):

@@ -11,6 +11,7 @@ from minigrad.autograd import grad_mode
 from minigrad.autograd.function import _check_finite
 from minigrad.errors import GradError
 from minigrad.ops._util import broadcasts_to
+from minigrad.tensor import _wrap
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
@@ -20,30 +21,103 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     Without ``inputs``, gradients accumulate into the ``.grad`` of the leaves (``backward``).
     With ``inputs``, nothing accumulates and their gradients are returned (``autograd.grad``).
     """
-    consumers = _count_consumers(roots)
     capture = _Capture(inputs) if inputs is not None else None
-    owned = {id(g.data) for g in root_grads}  # arrays a leaf's .grad must not alias
-    pending = {}
+    task = _Backward(roots, create_graph, capture)
     for root, grad in zip(roots, root_grads):
+        task.owned.add(id(grad.data))  # the caller's array: a leaf's .grad must not alias it
         if root.grad_fn is None:
-            _deliver(root, grad, pending, consumers, None, capture, create_graph, owned)
+            task.deliver_to_leaf(root, grad)
         else:
-            fn = root.grad_fn
-            pending[fn] = pending[fn] + grad if fn in pending else grad
-    ready = [fn for fn in pending if fn not in consumers]
+            task.add_pending(root.grad_fn, grad)
+    task.ready = [fn for fn in task.pending if fn not in task.consumers]
     with grad_mode.set_grad_enabled(create_graph):
-        while ready:
-            fn = ready.pop()
-            grad_output = pending.pop(fn, None)
-            if grad_output is not None:
-                _hand_out(fn, grad_output, pending, consumers, ready, capture, create_graph,
-                          owned)
-            else:  # every consumer returned None: nothing flows, but the counts must
+        task.run(retain_graph)
+    return capture.results(allow_unused) if capture else None
+
+
+class _Backward:
+    """The state of one backward pass."""
+
+    def __init__(self, roots, create_graph, capture):
+        self.consumers = _count_consumers(roots)
+        self.create_graph = create_graph
+        self.capture = capture
+        self.pending = {}  # node -> sum of the gradients its consumers have sent so far
+        self.ready = []  # nodes whose consumers have all sent their gradient
+        self.owned = set()  # ids of arrays already handed to a leaf's .grad
+
+    def run(self, retain_graph):
+        while self.ready:
+            fn = self.ready.pop()
+            grad_output = self.pending.pop(fn, None)
+            if grad_output is None:  # every consumer sent None: nothing flows from here
                 for t in fn.inputs:
-                    _countdown(t, consumers, ready)
+                    self.countdown(t.grad_fn)
+            else:
+                self.hand_out(fn, grad_output)
             if not retain_graph:
                 fn.release()
-    return capture.results(allow_unused) if capture else None
+
+    def hand_out(self, fn, grad_output):
+        """Run ``fn.backward`` and pass each input its gradient."""
+        if fn.retained_output is not None:
+            self.fill_retained(fn.retained_output(), grad_output)
+        if self.capture is not None:
+            self.capture.offer_node(fn, grad_output)
+        grads = fn.backward(grad_output)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if grad_mode._state["anomaly"]:
+            for g in grads:
+                if g is not None:
+                    _check_finite(fn.name, "backward", g.data, [grad_output.data])
+        for t, grad in zip(fn.inputs, grads):
+            if grad is None or not t._requires_grad:
+                self.countdown(t.grad_fn)
+                continue
+            if grad.shape != t.shape or grad.dtype != t.dtype:
+                grad = _fit(grad, t, fn)
+            if t.grad_fn is None:
+                self.deliver_to_leaf(t, grad)
+            else:
+                self.add_pending(t.grad_fn, grad)
+                self.countdown(t.grad_fn)
+
+    def add_pending(self, fn, grad):
+        pending = self.pending
+        pending[fn] = pending[fn] + grad if fn in pending else grad
+
+    def countdown(self, fn):
+        """One more consumer of ``fn``'s output has sent its gradient."""
+        if fn is not None:
+            self.consumers[fn] -= 1
+            if self.consumers[fn] == 0:
+                self.ready.append(fn)
+
+    def fill_retained(self, t, grad):
+        if t is not None:
+            t.grad = grad if self.create_graph else grad.detach()
+
+    def deliver_to_leaf(self, leaf, grad):
+        if self.capture is not None:
+            self.capture.offer_leaf(leaf, grad)
+        elif leaf._requires_grad:
+            self.accumulate(leaf, grad)
+
+    def accumulate(self, leaf, grad):
+        """``leaf.grad += grad``, never aliasing an array someone else holds."""
+        if leaf.grad is None:
+            if not self.create_graph:
+                data = grad.data
+                if data.base is not None or id(data) in self.owned or not data.flags.writeable:
+                    data = data.copy()
+                self.owned.add(id(data))
+                grad = _wrap(data)
+            leaf.grad = grad
+        elif self.create_graph or leaf.grad._requires_grad:
+            leaf.grad = leaf.grad + grad
+        else:
+            leaf.grad.data += grad.data
 
 
 def _count_consumers(roots):
@@ -55,8 +129,6 @@ def _count_consumers(roots):
         fn = stack.pop()
         if fn.inputs is None:
             fn.saved_tensors  # raises the "backward a second time" error
-            raise GradError(f"{fn.name}: this part of the graph was freed by an earlier "
-                            "backward; pass retain_graph=True to keep it")
         for t in fn.inputs:
             parent = t.grad_fn
             if parent is not None:
@@ -65,65 +137,6 @@ def _count_consumers(roots):
                     seen.add(parent)
                     stack.append(parent)
     return consumers
-
-
-def _hand_out(fn, grad_output, pending, consumers, ready, capture, create_graph, owned):
-    """Run ``fn.backward`` and pass each input its gradient."""
-    retained = getattr(fn, "retained_output", None)
-    if retained is not None and retained() is not None:
-        retained().grad = grad_output if create_graph else grad_output.detach()
-    if capture is not None:
-        capture.offer_node(fn, grad_output)
-    grads = fn.backward(grad_output)
-    if not isinstance(grads, tuple):
-        grads = (grads,)
-    if grad_mode._state["anomaly"]:
-        for g in grads:
-            if g is not None:
-                _check_finite(fn.name, "backward", g.data, [grad_output.data])
-    for t, grad in zip(fn.inputs, grads):
-        if grad is not None and t.requires_grad:
-            _deliver(t, _fit(grad, t, fn), pending, consumers, ready, capture, create_graph,
-                     owned)
-        elif t.grad_fn is not None:
-            _countdown(t, consumers, ready)
-
-
-def _deliver(t, grad, pending, consumers, ready, capture, create_graph, owned):
-    """Add ``grad`` to what ``t`` has received: into its node's pending sum, or its ``.grad``."""
-    fn = t.grad_fn
-    if fn is None:
-        if capture is not None:
-            capture.offer_leaf(t, grad)
-        elif t.requires_grad:
-            _accumulate(t, grad, create_graph, owned)
-        return
-    pending[fn] = pending[fn] + grad if fn in pending else grad
-    _countdown(t, consumers, ready)
-
-
-def _countdown(t, consumers, ready):
-    fn = t.grad_fn
-    if fn is not None:
-        consumers[fn] -= 1
-        if consumers[fn] == 0:
-            ready.append(fn)
-
-
-def _accumulate(leaf, grad, create_graph, owned):
-    """``leaf.grad += grad``, never aliasing an array someone else holds."""
-    if leaf.grad is None:
-        if not create_graph:
-            data = grad.data
-            if data.base is not None or id(data) in owned:
-                data = data.copy()
-            owned.add(id(data))
-            grad = type(grad)._make(data)
-        leaf.grad = grad
-    elif create_graph or leaf.grad.requires_grad:
-        leaf.grad = leaf.grad + grad
-    else:
-        leaf.grad.data += grad.data
 
 
 def _fit(grad, t, fn):

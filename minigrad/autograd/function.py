@@ -22,11 +22,13 @@ class Function:
     """
 
     is_view = False  # the output shares memory (and so the version counter) with input 0
+    _saved = ()
+    inputs = None
+    retained_output = None  # a weak reference, set by Tensor.retain_grad
 
     @classmethod
     def apply(cls, *inputs, **options):
         fn = cls()
-        fn._saved = ()
         try:
             out = fn.forward(*[t.data for t in inputs], **options)
         except MinigradError:
@@ -35,21 +37,26 @@ class Function:
             raise ShapeError(f"{fn.name}: shapes {_shapes(inputs)}: {error}") from None
         except TypeError as error:
             raise DTypeError(f"{fn.name}: dtypes {_dtypes(inputs)}: {error}") from None
-        if grad_mode._state["anomaly"]:
+        state = grad_mode._state
+        if state["anomaly"]:
             _check_finite(fn.name, "forward", out, [t.data for t in inputs])
-        if not (grad_mode._state["enabled"] and any(t.requires_grad for t in inputs)):
-            result = Tensor._make(out)
-            if cls.is_view:
-                result._version = inputs[0]._version
-            return result
-        fn.inputs = inputs
-        fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
-        result = Tensor._make(out, fn)
+        grad_fn = None
+        if state["enabled"]:
+            for t in inputs:
+                if t._requires_grad:
+                    grad_fn = fn
+                    fn.inputs = inputs
+                    break
+        result = _wrap(out, grad_fn)
         if cls.is_view:
             result._version = inputs[0]._version
-        if fn._saved:
+        if grad_fn is not None and fn._saved:
             fn._bind_saved(result)
         return result
+
+    @property
+    def needs_input_grad(self):
+        return tuple(t._requires_grad for t in self.inputs)
 
     @property
     def name(self) -> str:
@@ -91,10 +98,10 @@ class Function:
             )
         tensors = []
         for owner, array, version in self._saved:
-            if isinstance(owner, weakref.ref):
+            if type(owner) is weakref.ref:
                 owner = owner()
             if owner is None:
-                tensors.append(Tensor._make(array))
+                tensors.append(_wrap(array))
                 continue
             if owner._version[0] != version:
                 raise GradError(
@@ -132,4 +139,4 @@ def _is_finite(array):
     return not np.issubdtype(array.dtype, np.inexact) or bool(np.isfinite(array).all())
 
 
-from minigrad.tensor import Tensor  # noqa: E402  (Tensor's methods call Functions)
+from minigrad.tensor import _wrap  # noqa: E402  (Tensor's methods call Functions)

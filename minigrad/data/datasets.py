@@ -381,7 +381,7 @@ class CharCorpus(NamedTuple):
 def char_corpus(path: str | os.PathLike | None = None) -> CharCorpus:
     """A character-level corpus for language-model lessons.
 
-    Without ``path``: the ~40 KB of English verse shipped with minigrad (``corpus.txt``:
+    Without ``path``: the ~58 KB of English verse shipped with minigrad (``corpus.txt``:
     Shakespeare's sonnets and speeches and other public-domain poems). With ``path``: any UTF-8
     text file. Lines starting with ``#`` at the top of the shipped file (its header) are
     skipped. Deterministic: there is nothing random to seed.

@@ -6,9 +6,11 @@ input's shape, so no op here has to think about broadcasting.
 
 import numpy as np
 
+from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 from minigrad.ops._util import lift_pair
+from minigrad.tensor import _wrap
 
 
 class Add(Function):
@@ -105,6 +107,8 @@ class MatMul(Function):
 
     def backward(self, gy):
         a, b = self.saved_tensors
+        if not grad_mode._state["enabled"] and a.ndim == 2 and b.ndim == 2:
+            return _matmul_backward_2d(a.data, b.data, gy.data, self.needs_input_grad)
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
         gy2 = gy
@@ -120,6 +124,11 @@ class MatMul(Function):
             grad_b = a2.mT @ gy2
             grad_b = grad_b.squeeze(-1) if b.ndim == 1 else grad_b
         return grad_a, grad_b
+
+
+def _matmul_backward_2d(a, b, gy, needs):
+    """The common case without ``create_graph``: two BLAS calls, no intermediate tensors."""
+    return (_wrap(gy @ b.T) if needs[0] else None, _wrap(a.T @ gy) if needs[1] else None)
 
 
 def add(a, b):

@@ -9,10 +9,11 @@ from collections import namedtuple
 
 import numpy as np
 
+from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
-from minigrad.ops._util import broadcasts_to, kept_shape, lift, normalize_dim, normalize_dims
-from minigrad.tensor import Tensor
+from minigrad.ops._util import kept_shape, lift, normalize_dim, normalize_dims
+from minigrad.tensor import Tensor, _wrap
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -25,6 +26,8 @@ class Sum(Function):
         return np.sum(x, axis=dims, keepdims=keepdim)
 
     def backward(self, gy):
+        if not grad_mode._state["enabled"]:  # one array op instead of two tensor ops
+            return _wrap(_broadcast(gy.data.reshape(self.kept), self.input_shape))
         return gy.reshape(self.kept).broadcast_to(self.input_shape)
 
 
@@ -35,7 +38,7 @@ class BroadcastTo(Function):
 
     def forward(self, x, shape):
         self.input_shape = x.shape
-        return np.broadcast_to(x, shape)
+        return _broadcast(x, shape)
 
     def backward(self, gy):
         return gy.sum_to(self.input_shape)
@@ -82,6 +85,14 @@ class MaxAlongDim(Function):
 
     def backward(self, gy):
         return gy.reshape(self.kept) * self.chosen
+
+
+def _broadcast(x, shape):
+    if x.size > 4096:
+        return np.broadcast_to(x, shape)  # a view: no copy of a large result
+    out = np.empty(shape, dtype=x.dtype)  # small: a copy is cheaper than building a view
+    out[...] = x
+    return out
 
 
 def _drop(shape, dims):
@@ -183,7 +194,7 @@ def broadcast_to(x, shape):
     shape = tuple(shape)
     if x.shape == shape:
         return x
-    if not broadcasts_to(x.shape, shape):
+    if len(shape) < x.ndim or any(a != b and a != 1 for a, b in zip(x.shape[::-1], shape[::-1])):
         raise ShapeError(f"broadcast_to: shape {x.shape} cannot be broadcast to {shape}")
     return BroadcastTo.apply(x, shape=shape)
 

@@ -20,7 +20,11 @@ class Reshape(Function):
 
     def forward(self, x, shape):
         self.input_shape = x.shape
-        return x.reshape(shape)
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ShapeError(f"reshape: cannot view a tensor of shape {x.shape} "
+                             f"({x.size} elements) as shape {shape}") from None
 
     def backward(self, gy):
         return gy.reshape(self.input_shape)
@@ -102,11 +106,6 @@ def _shape_arg(shape):
 
 def reshape(x, *shape):
     shape = _shape_arg(shape)
-    known = int(np.prod([n for n in shape if n != -1]))
-    if shape.count(-1) > 1 or (-1 not in shape and known != x.data.size) or (
-            -1 in shape and (known == 0 or x.data.size % known)):
-        raise ShapeError(f"reshape: cannot view a tensor of shape {x.shape} "
-                         f"({x.data.size} elements) as shape {shape}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
