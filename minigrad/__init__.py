@@ -19,6 +19,7 @@ from minigrad.ops import (abs, amax, amin, argmax, argmin, cat, chunk, clamp, ei
                           squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
 from minigrad.random import get_rng_state, manual_seed, set_rng_state
 from minigrad.tensor import Tensor, bool_, float16, float32, float64, int32, int64
+from minigrad.tensor import bool_ as bool  # noqa: A001  (mg.bool, as torch.bool)
 
 from minigrad import autograd  # noqa: E402  isort: skip
 

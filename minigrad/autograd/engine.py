@@ -9,8 +9,8 @@ Two passes, both iterative (a graph 100,000 ops deep needs no recursion):
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.function import _check_finite
-from minigrad.errors import GradError
-from minigrad.ops._util import broadcasts_to
+from minigrad.errors import GradError, ShapeError
+from minigrad.ops.reduce import sum_to_array
 from minigrad.tensor import _wrap
 
 
@@ -24,7 +24,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     capture = _Capture(inputs) if inputs is not None else None
     task = _Backward(roots, create_graph, capture)
     for root, grad in zip(roots, root_grads):
-        task.owned.add(id(grad.data))  # the caller's array: a leaf's .grad must not alias it
         if root.grad_fn is None:
             task.deliver_to_leaf(root, grad)
         else:
@@ -44,7 +43,6 @@ class _Backward:
         self.capture = capture
         self.pending = {}  # node -> sum of the gradients its consumers have sent so far
         self.ready = []  # nodes whose consumers have all sent their gradient
-        self.owned = set()  # ids of arrays already handed to a leaf's .grad
 
     def run(self, retain_graph):
         while self.ready:
@@ -75,7 +73,8 @@ class _Backward:
             if grad is None or not t._requires_grad:
                 self.countdown(t.grad_fn)
                 continue
-            if grad.shape != t.shape or grad.dtype != t.dtype:
+            g, d = grad.data, t.data
+            if g.shape != d.shape or g.dtype != d.dtype:
                 grad = _fit(grad, t, fn)
             if t.grad_fn is None:
                 self.deliver_to_leaf(t, grad)
@@ -105,15 +104,10 @@ class _Backward:
             self.accumulate(leaf, grad)
 
     def accumulate(self, leaf, grad):
-        """``leaf.grad += grad``, never aliasing an array someone else holds."""
+        """``leaf.grad += grad``. A leaf's gradient array is its own: the first one is copied,
+        because the array backward returned may also be on its way to other nodes."""
         if leaf.grad is None:
-            if not self.create_graph:
-                data = grad.data
-                if data.base is not None or id(data) in self.owned or not data.flags.writeable:
-                    data = data.copy()
-                self.owned.add(id(data))
-                grad = _wrap(data)
-            leaf.grad = grad
+            leaf.grad = grad if self.create_graph else _wrap(grad.data.copy())
         elif self.create_graph or leaf.grad._requires_grad:
             leaf.grad = leaf.grad + grad
         else:
@@ -142,12 +136,17 @@ def _count_consumers(roots):
 def _fit(grad, t, fn):
     """Sum a broadcast gradient down to the input's shape and cast it to its dtype."""
     if grad.shape != t.shape:
-        if not broadcasts_to(t.shape, grad.shape):
+        try:
+            if grad_mode._state["enabled"]:  # create_graph: a differentiable sum
+                grad = grad.sum_to(t.shape)
+            else:
+                grad = _wrap(sum_to_array(grad.data, t.shape))
+        except ShapeError:
             raise GradError(f"{fn.name}: backward returned a gradient of shape {grad.shape} "
-                            f"for an input of shape {t.shape}")
-        grad = grad.sum_to(t.shape)
+                            f"for an input of shape {t.shape}") from None
     if grad.dtype != t.dtype:
-        grad = grad.to(t.dtype)
+        grad = _wrap(grad.data.astype(t.dtype)) if not grad_mode._state["enabled"] \
+            else grad.to(t.dtype)
     return grad
 
 

@@ -51,7 +51,7 @@ class Function:
         if cls.is_view:
             result._version = inputs[0]._version
         if grad_fn is not None and fn._saved:
-            fn._bind_saved(result)
+            fn._bind_saved(result, out)
         return result
 
     @property
@@ -75,10 +75,10 @@ class Function:
         ``create_graph`` backward differentiates through them); other arrays as constants."""
         self._saved = arrays
 
-    def _bind_saved(self, output):
+    def _bind_saved(self, output, raw_output):
         bound = []
         for array in self._saved:
-            if array is output.data:
+            if array is raw_output:  # (a 0-d result may be a NumPy scalar, wrapped since)
                 bound.append((weakref.ref(output), array, output._version[0]))
                 continue
             for t in self.inputs:
@@ -86,7 +86,7 @@ class Function:
                     bound.append((t, array, t._version[0]))
                     break
             else:
-                bound.append((None, array, 0))
+                bound.append((None, np.asarray(array), 0))
         self._saved = bound
 
     @property
@@ -112,9 +112,10 @@ class Function:
         return tuple(tensors)
 
     def release(self):
-        """Free what backward needed; a second backward through this node then raises."""
+        """Free everything backward needed (saved arrays, inputs, options); a second backward
+        through this node then raises."""
+        self.__dict__.clear()
         self._saved = None
-        self.inputs = None
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"

@@ -34,15 +34,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0) -> bool:
 
 def _numeric_gradient(fn, inputs, x, v, eps):
     numeric = np.zeros(x.shape)
-    flat, out = x.data.reshape(-1), numeric.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + eps
+    for i in np.ndindex(x.shape):  # in place on x.data itself, whatever its memory layout
+        original = x.data[i]
+        x.data[i] = original + eps
         plus = float(np.sum(fn(*inputs).data * v))
-        flat[i] = original - eps
+        x.data[i] = original - eps
         minus = float(np.sum(fn(*inputs).data * v))
-        flat[i] = original
-        out[i] = (plus - minus) / (2 * eps)
+        x.data[i] = original
+        numeric[i] = (plus - minus) / (2 * eps)
     return numeric
 
 

@@ -1,5 +1,7 @@
 """Datasets: anything with ``len(dataset)`` and ``dataset[i]``, as in PyTorch."""
 
+import numbers
+
 import numpy as np
 
 from minigrad.creation import from_numpy
@@ -40,7 +42,8 @@ class TensorDataset(Dataset):
                              f"got shapes {shapes}")
 
     def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
+        """One sample for an integer index; slices and index arrays give stacked rows."""
+        if isinstance(index, numbers.Integral) and not -len(self) <= index < len(self):
             raise OutOfBoundsError(f"TensorDataset: index {index} out of range for "
                                    f"{len(self)} samples")
         return tuple(t[index] for t in self.tensors)

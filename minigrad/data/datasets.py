@@ -27,7 +27,7 @@ import numpy as np
 
 from minigrad.errors import RangeError
 
-# -- conventions ------------------------------------------------------------------------------
+# -- conventions ----------------------------------------------------------------------------------
 
 
 class Split(NamedTuple):
@@ -59,12 +59,13 @@ def _split(X: np.ndarray, y: np.ndarray, train_split: float, owner: str) -> Spli
     return Split(X[:n_train], y[:n_train], X[n_train:], y[n_train:])
 
 
-# -- MNIST-1D ---------------------------------------------------------------------------------
+# -- MNIST-1D -------------------------------------------------------------------------------------
 
 
 def cache_dir() -> Path:
     """Where generated datasets are cached: ``$MINIGRAD_CACHE``, else ``~/.cache/minigrad``."""
-    return Path(os.environ.get("MINIGRAD_CACHE") or Path.home() / ".cache" / "minigrad")
+    configured = os.environ.get("MINIGRAD_CACHE")
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "minigrad"
 
 
 def mnist1d(num_samples: int = 5000, train_split: float = 0.8, seed: int = 42,
@@ -119,7 +120,7 @@ def _save_npz_atomically(path: Path, arrays: dict) -> None:
     os.replace(file.name, path)
 
 
-# -- two-dimensional classification -------------------------------------------------------------
+# -- two-dimensional classification ---------------------------------------------------------------
 
 
 def moons(num_samples: int = 1000, noise: float = 0.1, train_split: float = 0.8,
@@ -163,7 +164,7 @@ def spirals(num_samples: int = 900, num_classes: int = 3, noise: float = 0.2,
     return _split(X[order].astype(np.float32), y[order], train_split, "spirals")
 
 
-# -- regression ---------------------------------------------------------------------------------
+# -- regression -----------------------------------------------------------------------------------
 
 
 class SparseRegression(NamedTuple):
@@ -202,14 +203,14 @@ def sparse_regression(num_samples: int = 200, num_features: int = 50, num_inform
     return SparseRegression(*split, weight.astype(np.float32))
 
 
-# -- optimization test problems -----------------------------------------------------------------
+# -- optimization test problems -------------------------------------------------------------------
 
 
 class Quadratic(NamedTuple):
     """f(x) = ½ xᵀAx − bᵀx with A symmetric positive definite; minimizer x* = A⁻¹b.
 
     ``value`` and ``grad`` take points of shape ``(..., d)`` (a grid for contour plots, or one
-    point); the Hessian is ``A`` everywhere.
+    point); ``value`` also takes a Tensor, so autograd can check ``grad``. The Hessian is ``A``.
     """
 
     A: np.ndarray
@@ -293,7 +294,7 @@ def rosenbrock_hessian(x: np.ndarray, a: float = 1.0, b: float = 100.0) -> np.nd
     return np.diag(diagonal) + np.diag(off_diagonal, 1) + np.diag(off_diagonal, -1)
 
 
-# -- long-range memory tasks for recurrent networks ---------------------------------------------
+# -- long-range memory tasks for recurrent networks -----------------------------------------------
 
 
 def copy_task(num_samples: int = 1000, delay: int = 100, length: int = 10,

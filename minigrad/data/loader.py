@@ -4,10 +4,10 @@ import numbers
 
 import numpy as np
 
-from minigrad import random
 from minigrad.creation import from_numpy
 from minigrad.data.dataset import TensorDataset
 from minigrad.errors import RangeError, ShapeError, StateError
+from minigrad.random import generator as global_generator
 from minigrad.tensor import Tensor
 
 
@@ -58,7 +58,7 @@ class DataLoader:
         if not self.shuffle:
             return np.arange(n)
         # Re-fetch the global generator at each epoch: manual_seed replaces it.
-        generator = self._generator if self._generator is not None else random.generator()
+        generator = self._generator if self._generator is not None else global_generator()
         return generator.permutation(n)
 
     def _fetch(self, indices: np.ndarray):

@@ -54,9 +54,3 @@ def kept_shape(shape, dims):
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
-def broadcasts_to(shape, target) -> bool:
-    """True when an array of ``shape`` broadcasts to exactly ``target``."""
-    try:
-        return np.broadcast_shapes(shape, target) == tuple(target)
-    except ValueError:
-        return False

@@ -49,13 +49,21 @@ class SumTo(Function):
 
     def forward(self, x, shape):
         self.input_shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-        return np.sum(x, axis=axes, keepdims=True).reshape(shape)
+        return sum_to_array(x, shape)
 
     def backward(self, gy):
         return gy.broadcast_to(self.input_shape)
+
+
+def sum_to_array(x, shape):
+    """Sum ``x`` over the leading dims it has beyond ``shape`` and over the dims where
+    ``shape`` has 1: the inverse of broadcasting ``shape`` to ``x.shape``."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if lead < 0 or any(n != 1 and n != x.shape[lead + i] for i, n in enumerate(shape)):
+        raise ShapeError(f"sum_to: shape {x.shape} is not a broadcast of {tuple(shape)}")
+    return np.sum(x, axis=axes, keepdims=True).reshape(shape)
 
 
 class Amax(Function):

@@ -1,9 +1,15 @@
-"""softmax and log_softmax along a dim, computed from x - max(x) so nothing overflows."""
+"""softmax and log_softmax along a dim, computed from x - max(x) so nothing overflows.
+
+Without ``create_graph`` the backward runs on the arrays directly (one expression); with it,
+the same formula in Tensor ops, so it can be differentiated again.
+"""
 
 import numpy as np
 
+from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.ops._util import normalize_dim
+from minigrad.tensor import _wrap
 
 
 class Softmax(Function):
@@ -18,6 +24,9 @@ class Softmax(Function):
 
     def backward(self, gy):
         (y,) = self.saved_tensors
+        if not grad_mode._state["enabled"]:
+            y, g = y.data, gy.data
+            return _wrap(y * (g - np.sum(g * y, axis=self.dim, keepdims=True)))
         return y * (gy - (gy * y).sum(self.dim, keepdim=True))
 
 
@@ -33,6 +42,9 @@ class LogSoftmax(Function):
 
     def backward(self, gy):
         (y,) = self.saved_tensors
+        if not grad_mode._state["enabled"]:
+            g = gy.data
+            return _wrap(g - np.exp(y.data) * np.sum(g, axis=self.dim, keepdims=True))
         return gy - y.exp() * gy.sum(self.dim, keepdim=True)
 
 

@@ -10,3 +10,4 @@ from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.radam import RAdam
 from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
+from minigrad.optim.groups import discriminative_groups

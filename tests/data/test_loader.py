@@ -236,6 +236,12 @@ def test_tensor_dataset_shares_memory_with_arrays_and_keeps_tensors():
     assert x0.shape == (2,) and int(y0.item()) == 1
 
 
+def test_tensor_dataset_slices_give_stacked_rows():
+    X, y = make_dataset(10)[2:5]
+    assert X.shape == (3, 3)
+    np.testing.assert_array_equal(y.numpy(), [2, 3, 4])
+
+
 def test_base_dataset_requires_getitem_and_len():
     with pytest.raises(NotImplementedError):
         len(Dataset())

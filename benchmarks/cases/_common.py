@@ -1,0 +1,89 @@
+"""What every case needs: the run's settings, and a way to find out which pieces exist."""
+
+import importlib
+import statistics
+from dataclasses import dataclass
+
+from benchmarks.harness import Result, compare, skipped
+from benchmarks.limits import Limits
+
+
+@dataclass
+class Context:
+    """The settings of one benchmark run."""
+
+    quick: bool
+    limits: Limits
+    threads: int
+
+    @property
+    def repeats(self) -> int:
+        return 5 if self.quick else 11
+
+    @property
+    def min_time(self) -> float:
+        """Seconds each repetition of a contender lasts at least."""
+        return 0.02 if self.quick else 0.05
+
+
+def missing(*names: str) -> list[str]:
+    """Those of the dotted names (``"minigrad.nn.Conv2d"``) that cannot be imported (yet)."""
+    absent = []
+    for name in names:
+        module, _, attribute = name.rpartition(".")
+        try:
+            getattr(importlib.import_module(module), attribute)
+        except Exception:  # a module half-written by someone else may fail in any way
+            absent.append(name)
+    return absent
+
+
+def torch_or_none():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+NO_TORCH = "PyTorch is not installed (pip install minigrad[compare])"
+
+
+def needs(name: str, *pieces: str) -> list[Result] | None:
+    """Skip rows for case ``name`` if a piece of minigrad or PyTorch is absent, else None."""
+    absent = missing(*pieces)
+    if absent:
+        return [skipped(name, "needs " + ", ".join(absent))]
+    if torch_or_none() is None:
+        return [skipped(name, NO_TORCH)]
+    return None
+
+
+def run_step_case(ctx: Context, name: str, steps: dict, limit_s: float | None,
+                  max_ratio: float | None, peer: str = "torch") -> list[Result]:
+    """Time the step functions of a case alternately and return its rows.
+
+    ``steps`` maps contender names to zero-argument steps: ``"minigrad"``, ``"minigrad
+    [numpy]"`` (the NumPy backend), and one or more peers. Rows: minigrad against every peer,
+    and the NumPy backend against ``peer``.
+    """
+    samples = compare(steps, repeats=ctx.repeats, min_time=ctx.min_time)
+    seconds = {contender: statistics.median(values) for contender, values in samples.items()}
+    peers = [c for c in steps if not c.startswith("minigrad")]
+    rows = [Result(name, seconds["minigrad"], p, seconds[p], limit_s,
+                   max_ratio=max_ratio if p == peer else None) for p in peers]
+    if "minigrad [numpy]" in seconds:
+        rows.append(Result(f"{name} [numpy backend]", seconds["minigrad [numpy]"], peer,
+                           seconds[peer], limit_s))
+    return rows
+
+
+def with_backend(backend: str, step):
+    """``step`` run under minigrad's ``backend`` ("numpy" or "numba")."""
+    import minigrad as mg
+
+    def run():
+        with mg.backend.using(backend):
+            return step()
+
+    return run
