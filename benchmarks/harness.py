@@ -12,8 +12,8 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Environment variables that fix the number of threads of the BLAS libraries NumPy and
 # PyTorch may be linked against. They are read once, when the library loads.
@@ -83,6 +83,11 @@ def compare(contenders: dict[str, Callable[[], object]], repeats: int = 7, warmu
     starting one place further along the list each time.
     """
     names = list(contenders)
+    # Park every object alive now (PyTorch's modules are hundreds of thousands) outside the
+    # collector's reach: the collections during timing then cost what the contenders' own
+    # garbage costs, as in a process that imported only one library.
+    gc.collect()
+    gc.freeze()
     for name in names:
         for _ in range(warmup):
             contenders[name]()
@@ -105,11 +110,31 @@ def _calls_filling(fn, min_time):
 
 
 def _seconds_per_call(fn, number):
-    gc.collect()  # garbage left by an earlier contender is not this one's cost
     start = time.perf_counter()
     for _ in range(number):
         fn()
     return (time.perf_counter() - start) / number
+
+
+def profile(fn: Callable[[], object], seconds: float = 1.0, top: int = 15) -> str:
+    """cProfile of repeated calls of ``fn`` (about ``seconds`` long): the ``top`` functions by
+    own time, then by cumulative time, as text."""
+    import cProfile
+    import io
+    import pstats
+
+    calls = _calls_filling(fn, seconds)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        fn()
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).strip_dirs()
+    text.write(f"{calls} calls\n")
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return text.getvalue()
 
 
 # -- threads and machine --------------------------------------------------------------------
@@ -187,5 +212,5 @@ def _blas_name():
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         return f"{blas['name']} {blas.get('version', '')}".strip()
-    except Exception:  # the layout of show_config differs between NumPy versions
+    except Exception:  # noqa: BLE001  (show_config differs between NumPy versions)
         return None

@@ -26,7 +26,7 @@ class Limits:
 
 
 def measure(quick: bool = False) -> Limits:
-    return Limits(gemm_flops=gemm_flops(),
+    return Limits(gemm_flops=gemm_flops(1024 if quick else 2048),
                   bandwidth=max(copy_bandwidth(quick), triad_bandwidth(quick)))
 
 

@@ -14,9 +14,11 @@ DEFAULT_FLOAT = np.float32
 
 
 def _shape(size):
-    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
-        return tuple(size[0])
-    return tuple(size)
+    shape = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], (int, np.integer)) \
+        else tuple(size)
+    if any(n < 0 for n in shape):
+        raise RangeError(f"size {shape}: dimensions cannot be negative")
+    return shape
 
 
 def _new(array, requires_grad):
@@ -51,7 +53,7 @@ def empty(*size, dtype=DEFAULT_FLOAT, requires_grad=False) -> Tensor:
 def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
     if dtype is None:
         dtype = _to_array(fill_value).dtype
-    return _new(np.full(tuple(size), fill_value, dtype=dtype), requires_grad)
+    return _new(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
@@ -67,6 +69,7 @@ def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False) -> Tensor:
 
 
 def eye(n, m=None, dtype=DEFAULT_FLOAT, requires_grad=False) -> Tensor:
+    _shape((n, n if m is None else m))
     return _new(np.eye(n, m, dtype=dtype), requires_grad)
 
 

@@ -7,7 +7,7 @@ Initialization, dropout masks, ``rand``/``randn`` and data shuffling all draw fr
 import numpy as np
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed
-_generator = np.random.Generator(np.random.PCG64(DEFAULT_SEED))
+_generator = None  # made on first use: numpy.random takes a while to import
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -19,14 +19,14 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 def generator() -> np.random.Generator:
     """The global generator (changes identity after ``manual_seed``)."""
-    return _generator
+    return _generator if _generator is not None else manual_seed(DEFAULT_SEED)
 
 
 def get_rng_state() -> dict:
     """The generator's state: a JSON-serializable dict."""
-    return _generator.bit_generator.state
+    return generator().bit_generator.state
 
 
 def set_rng_state(state: dict) -> None:
     """Restore a state from ``get_rng_state``."""
-    _generator.bit_generator.state = state
+    generator().bit_generator.state = state

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from minigrad.autograd import grad_mode
-from minigrad.errors import DTypeError, GradError, ShapeError
+from minigrad.errors import DTypeError, GradError, OutOfBoundsError, ShapeError
 
 float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_
@@ -266,66 +266,66 @@ class Tensor:
 
     # -- in place (only on tensors that need no gradient, or under no_grad) ------------------
 
-    def _in_place(self, op_name, new_values):
+    def _in_place(self, op_name, compute):
+        """Write ``compute(self.data)`` into this tensor's memory and bump its version."""
         if grad_mode._state["enabled"] and self._requires_grad:
             kind = "a leaf tensor that requires grad" if self.grad_fn is None else \
                 "a tensor that is part of a graph"
             raise GradError(f"{op_name}: in-place change of {kind} (shape {self.shape}); "
                             "wrap it in `with mg.no_grad():` or work on a detached copy")
         try:
-            self.data[...] = new_values
-        except ValueError:
-            raise ShapeError(f"{op_name}: cannot write shape {np.shape(new_values)} into a "
-                             f"tensor of shape {self.shape}") from None
+            self.data[...] = compute(self.data)
+        except ValueError as error:
+            raise ShapeError(f"{op_name}: cannot update a tensor of shape {self.shape} in "
+                             f"place ({error})") from None
         self._version[0] += 1
         return self
 
     def __iadd__(self, other):
-        return self._in_place("add_", self.data + _raw(other))
+        return self._in_place("add_", lambda a: a + _raw(other))
 
     def __isub__(self, other):
-        return self._in_place("sub_", self.data - _raw(other))
+        return self._in_place("sub_", lambda a: a - _raw(other))
 
     def __imul__(self, other):
-        return self._in_place("mul_", self.data * _raw(other))
+        return self._in_place("mul_", lambda a: a * _raw(other))
 
     def __itruediv__(self, other):
-        return self._in_place("div_", self.data / _raw(other))
+        return self._in_place("div_", lambda a: a / _raw(other))
 
     def add_(self, other, alpha=1):
-        return self._in_place("add_", self.data + alpha * _raw(other))
+        return self._in_place("add_", lambda a: a + alpha * _raw(other))
 
     def sub_(self, other, alpha=1):
-        return self._in_place("sub_", self.data - alpha * _raw(other))
+        return self._in_place("sub_", lambda a: a - alpha * _raw(other))
 
     def mul_(self, other):
-        return self._in_place("mul_", self.data * _raw(other))
+        return self._in_place("mul_", lambda a: a * _raw(other))
 
     def div_(self, other):
-        return self._in_place("div_", self.data / _raw(other))
+        return self._in_place("div_", lambda a: a / _raw(other))
 
     def copy_(self, source):
-        return self._in_place("copy_", _raw(source))
+        return self._in_place("copy_", lambda a: _raw(source))
 
     def fill_(self, value):
-        return self._in_place("fill_", value)
+        return self._in_place("fill_", lambda a: value)
 
     def zero_(self):
-        return self._in_place("zero_", 0)
+        return self._in_place("zero_", lambda a: 0)
 
     def clamp_(self, min=None, max=None):
-        return self._in_place("clamp_", np.clip(self.data, min, max))
+        return self._in_place("clamp_", lambda a: np.clip(a, min, max))
 
     def __setitem__(self, index, value):
-        if grad_mode._state["enabled"] and self._requires_grad:
-            self._in_place("setitem", None)  # raises
-        try:
-            self.data[_raw_index(index)] = _raw(value)
-        except IndexError as error:
-            from minigrad.errors import OutOfBoundsError
+        def assign(a):
+            try:
+                a[_raw_index(index)] = _raw(value)
+            except IndexError as error:
+                raise OutOfBoundsError(f"setitem: {error} (tensor shape {self.shape})") from None
+            return a
 
-            raise OutOfBoundsError(f"setitem: {error} (tensor shape {self.shape})") from None
-        self._version[0] += 1
+        self._in_place("setitem", assign)
 
     # -- everything else is an op -------------------------------------------------------------
 
@@ -481,18 +481,20 @@ def _to_array(data, dtype=None, copy=False):
     keeps its dtype."""
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, (np.ndarray, np.generic)):
-        array = np.array(data, dtype=dtype, copy=copy)
-    else:
-        array = np.array(data, dtype=dtype)
+    try:
+        array = np.array(data, dtype=dtype, copy=True if copy else None)
+    except ValueError as error:
+        raise ShapeError(f"tensor: cannot make a tensor of {type(data).__name__} ({error})") \
+            from None
+    if array.dtype.kind not in "biufc":
+        raise DTypeError(f"tensor: cannot make a tensor of dtype {array.dtype} from "
+                         f"{type(data).__name__}; expected numbers or booleans")
+    if not isinstance(data, (np.ndarray, np.generic)):
         if dtype is None:
             if array.dtype == np.float64:
                 array = array.astype(np.float32)
             elif np.issubdtype(array.dtype, np.integer):
                 array = array.astype(np.int64)
-            elif array.dtype == object:
-                raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
-                                 "(ragged or non-numeric data)")
     return array
 
 

@@ -2,9 +2,9 @@
 
 import importlib
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from benchmarks.harness import Result, compare, skipped
+from benchmarks.harness import Result, compare, profile, skipped
 from benchmarks.limits import Limits
 
 
@@ -15,6 +15,8 @@ class Context:
     quick: bool
     limits: Limits
     threads: int
+    profile: bool = False  # profile minigrad's step of every case, not only of missed ones
+    profiles: dict[str, str] = field(default_factory=dict)  # case name → profile table
 
     @property
     def repeats(self) -> int:
@@ -33,7 +35,7 @@ def missing(*names: str) -> list[str]:
         module, _, attribute = name.rpartition(".")
         try:
             getattr(importlib.import_module(module), attribute)
-        except Exception:  # a module half-written by someone else may fail in any way
+        except Exception:  # noqa: BLE001  (a half-written module may fail in any way)
             absent.append(name)
     return absent
 
@@ -60,22 +62,30 @@ def needs(name: str, *pieces: str) -> list[Result] | None:
 
 
 def run_step_case(ctx: Context, name: str, steps: dict, limit_s: float | None,
-                  max_ratio: float | None, peer: str = "torch") -> list[Result]:
+                  targets: dict[str, float], peer: str = "torch") -> list[Result]:
     """Time the step functions of a case alternately and return its rows.
 
     ``steps`` maps contender names to zero-argument steps: ``"minigrad"``, ``"minigrad
-    [numpy]"`` (the NumPy backend), and one or more peers. Rows: minigrad against every peer,
-    and the NumPy backend against ``peer``.
+    [numpy]"`` (the NumPy backend), and one or more peers. Rows: minigrad against every peer
+    (with the target ratio ``targets[peer]``), and the NumPy backend against ``peer``.
     """
     samples = compare(steps, repeats=ctx.repeats, min_time=ctx.min_time)
     seconds = {contender: statistics.median(values) for contender, values in samples.items()}
     peers = [c for c in steps if not c.startswith("minigrad")]
     rows = [Result(name, seconds["minigrad"], p, seconds[p], limit_s,
-                   max_ratio=max_ratio if p == peer else None) for p in peers]
+                   max_ratio=targets.get(p)) for p in peers]
     if "minigrad [numpy]" in seconds:
         rows.append(Result(f"{name} [numpy backend]", seconds["minigrad [numpy]"], peer,
                            seconds[peer], limit_s))
+    profile_if_missed(ctx, name, rows, steps["minigrad"])
     return rows
+
+
+def profile_if_missed(ctx: Context, name: str, rows: list[Result], step) -> None:
+    """Profile minigrad's ``step`` when a row misses its target (or when asked to): where the
+    time goes is the first thing to know about a miss."""
+    if ctx.profile or any(r.met is False for r in rows):
+        ctx.profiles[name] = profile(step)
 
 
 def with_backend(backend: str, step):

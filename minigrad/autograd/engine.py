@@ -62,13 +62,12 @@ class _Backward:
             self.fill_retained(fn.retained_output(), grad_output)
         if self.capture is not None:
             self.capture.offer_node(fn, grad_output)
-        grads = fn.backward(grad_output)
+        if grad_mode._state["anomaly"]:
+            grads = _checked_backward(fn, grad_output)
+        else:
+            grads = fn.backward(grad_output)
         if type(grads) is not tuple:
             grads = (grads,)
-        if grad_mode._state["anomaly"]:
-            for g in grads:
-                if g is not None:
-                    _check_finite(fn.name, "backward", g.data, [grad_output.data])
         for t, grad in zip(fn.inputs, grads):
             if grad is None or not t._requires_grad:
                 self.countdown(t.grad_fn)
@@ -95,7 +94,8 @@ class _Backward:
 
     def fill_retained(self, t, grad):
         if t is not None:
-            t.grad = grad if self.create_graph else grad.detach()
+            grad = grad if self.create_graph else grad.detach()
+            t.grad = grad if t.grad is None else t.grad + grad
 
     def deliver_to_leaf(self, leaf, grad):
         if self.capture is not None:
@@ -112,6 +112,20 @@ class _Backward:
             leaf.grad = leaf.grad + grad
         else:
             leaf.grad.data += grad.data
+
+
+def _checked_backward(fn, grad_output):
+    """``fn.backward`` under anomaly mode: NaN/Inf in its results is blamed on ``fn`` (the ops
+    inside the backward are not checked one by one)."""
+    grad_mode._state["anomaly"] = False
+    try:
+        grads = fn.backward(grad_output)
+    finally:
+        grad_mode._state["anomaly"] = True
+    for g in grads if type(grads) is tuple else (grads,):
+        if g is not None:
+            _check_finite(fn.name, "backward", g.data, [grad_output.data])
+    return grads
 
 
 def _count_consumers(roots):

@@ -48,7 +48,7 @@ class Function:
                     fn.inputs = inputs
                     break
         result = _wrap(out, grad_fn)
-        if cls.is_view:
+        if cls.is_view and np.may_share_memory(result.data, inputs[0].data):
             result._version = inputs[0]._version
         if grad_fn is not None and fn._saved:
             fn._bind_saved(result, out)

@@ -10,6 +10,7 @@ from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 from minigrad.ops._util import lift_pair
+from minigrad.ops.unary import where
 from minigrad.tensor import _wrap
 
 
@@ -51,6 +52,8 @@ class Div(Function):
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu":  # true division gives float32
+            return (a / b).astype(np.float32)
         return a / b
 
     def backward(self, gy):
@@ -79,11 +82,15 @@ class Pow(Function):
 
     def backward(self, gy):
         a, b, y = self.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):  # the masked-out places
+            return self._grads(gy, a, b, y)
+
+    def _grads(self, gy, a, b, y):
         grad_a = grad_b = None
-        if self.needs_input_grad[0]:
-            grad_a = gy * b * a ** (b - 1)
-        if self.needs_input_grad[1]:
-            grad_b = gy * y * a.log()
+        if self.needs_input_grad[0]:  # 0 where b = 0 (a⁰ is constant, even at a = 0)
+            grad_a = where(b.data == 0, 0.0, gy * b * a ** (b - 1))
+        if self.needs_input_grad[1]:  # 0 where a = 0 and b ≥ 0 (0ᵇ is constant there)
+            grad_b = where((a.data == 0) & (b.data >= 0), 0.0, gy * y * a.log())
         return grad_a, grad_b
 
 
@@ -132,19 +139,19 @@ def _matmul_backward_2d(a, b, gy, needs):
 
 
 def add(a, b):
-    return Add.apply(*lift_pair(a, b))
+    return Add.apply(*lift_pair(a, b, "add"))
 
 
 def sub(a, b):
-    return Sub.apply(*lift_pair(a, b))
+    return Sub.apply(*lift_pair(a, b, "sub"))
 
 
 def mul(a, b):
-    return Mul.apply(*lift_pair(a, b))
+    return Mul.apply(*lift_pair(a, b, "mul"))
 
 
 def div(a, b):
-    return Div.apply(*lift_pair(a, b))
+    return Div.apply(*lift_pair(a, b, "div"))
 
 
 def neg(x):
@@ -152,8 +159,8 @@ def neg(x):
 
 
 def pow(a, b):
-    return Pow.apply(*lift_pair(a, b))
+    return Pow.apply(*lift_pair(a, b, "pow"))
 
 
 def matmul(a, b):
-    return MatMul.apply(*lift_pair(a, b))
+    return MatMul.apply(*lift_pair(a, b, "matmul"))

@@ -145,6 +145,9 @@ def _extreme(x, dim, keepdim, largest, op):
     _check_nonempty(x, op)
     if dim is None:
         return Amax.apply(x, dims=None, keepdim=False, largest=largest)
+    if x.ndim == 0:  # PyTorch: the value itself, at index 0
+        normalize_dim(dim, 0, op)
+        return ValuesIndices(x.clone(), Tensor._make(np.zeros((), dtype=np.int64)))
     dim = normalize_dim(dim, x.ndim, op)
     find = np.argmax if largest else np.argmin
     index = find(x.data, axis=dim, keepdims=True).astype(np.int64)
@@ -175,7 +178,7 @@ def amin(x, dim=None, keepdim=False):
 
 def _arg(x, dim, keepdim, fn, op):
     _check_nonempty(x, op)
-    if dim is None:
+    if dim is None or x.ndim == 0:
         return Tensor._make(np.asarray(fn(x.data), dtype=np.int64))
     dim = normalize_dim(dim, x.ndim, op)
     return Tensor._make(fn(x.data, axis=dim, keepdims=keepdim).astype(np.int64))

@@ -7,7 +7,7 @@ into the indexed places (adding where an index repeats), or slice it into pieces
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.errors import OutOfBoundsError, ShapeError
+from minigrad.errors import OutOfBoundsError, RangeError, ShapeError
 from minigrad.kernels import scatter as K
 from minigrad.ops._util import normalize_dim
 from minigrad.tensor import Tensor
@@ -131,6 +131,9 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
+    if x.ndim == 0:
+        normalize_dim(dim0, 0, "transpose"), normalize_dim(dim1, 0, "transpose")
+        return x
     dims = list(range(x.ndim))
     a, b = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
     dims[a], dims[b] = dims[b], dims[a]
@@ -161,6 +164,8 @@ def expand(x, *sizes):
 
 def chunk(x, chunks, dim=0):
     """``chunks`` pieces along ``dim`` (the last may be smaller), as PyTorch."""
+    if chunks < 1:
+        raise RangeError(f"chunk: chunks must be at least 1, got {chunks}")
     dim = normalize_dim(dim, x.ndim, "chunk")
     return split(x, -(-x.shape[dim] // chunks), dim)
 
@@ -169,6 +174,8 @@ def split(x, split_size, dim=0):
     """Pieces of ``split_size`` along ``dim``, or of the listed sizes."""
     dim = normalize_dim(dim, x.ndim, "split")
     n = x.shape[dim]
+    if isinstance(split_size, int) and split_size < 1:
+        raise RangeError(f"split: split_size must be at least 1, got {split_size}")
     sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
         if isinstance(split_size, int) else list(split_size)
     if sum(sizes) != n:
@@ -207,6 +214,9 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ShapeError("cat: expected a non-empty list of tensors")
+    if any(t.ndim == 0 for t in tensors):
+        raise ShapeError(f"cat: zero-dimensional tensors cannot be concatenated "
+                         f"(shapes {[t.shape for t in tensors]}); use stack")
     dim = normalize_dim(dim, tensors[0].ndim, "cat")
     for t in tensors[1:]:
         if t.ndim != tensors[0].ndim or any(

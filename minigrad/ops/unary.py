@@ -226,6 +226,8 @@ def clamp(x, min=None, max=None):
 
 def where(condition, a, b):
     """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcast together)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
     a, b = lift_pair(a, b)
     condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     return Where.apply(a, b, condition=condition)
@@ -241,9 +243,12 @@ def minimum(a, b):
 
 
 def to(x, dtype):
+    dtype = np.dtype(dtype)
     if x.dtype == dtype:
         return x
-    return Cast.apply(x, dtype=np.dtype(dtype))
+    if dtype.kind not in "fc":  # integers and booleans carry no gradient
+        return Tensor._make(x.data.astype(dtype))
+    return Cast.apply(x, dtype=dtype)
 
 
 def clone(x):

@@ -2,8 +2,13 @@
 
 from minigrad.errors import RangeError
 from minigrad.kernels import optim as kernels
-from minigrad.optim.optimizer import (Optimizer, check_non_negative, fused_update, grad_sign,
-                                      state_like)
+from minigrad.optim.optimizer import (
+    Optimizer,
+    check_non_negative,
+    fused_update,
+    grad_sign,
+    state_like,
+)
 
 
 class Adadelta(Optimizer):
@@ -25,7 +30,8 @@ class Adadelta(Optimizer):
             raise RangeError(f"Invalid rho value: {rho}")
         check_non_negative("epsilon value", eps)
         check_non_negative("weight_decay value", weight_decay)
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

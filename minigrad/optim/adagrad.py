@@ -1,8 +1,13 @@
 """Adagrad: per-coordinate step sizes from the sum of all past squared gradients."""
 
 from minigrad.kernels import optim as kernels
-from minigrad.optim.optimizer import (Optimizer, check_non_negative, fused_update, grad_sign,
-                                      state_like)
+from minigrad.optim.optimizer import (
+    Optimizer,
+    check_non_negative,
+    fused_update,
+    grad_sign,
+    state_like,
+)
 
 
 class Adagrad(Optimizer):
@@ -27,8 +32,9 @@ class Adagrad(Optimizer):
         check_non_negative("weight_decay value", weight_decay)
         check_non_negative("initial_accumulator_value value", initial_accumulator_value)
         check_non_negative("epsilon value", eps)
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value,
+                    "maximize": maximize}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

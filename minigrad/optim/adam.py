@@ -3,8 +3,15 @@
 import math
 
 from minigrad.kernels import optim as kernels
-from minigrad.optim.optimizer import (Optimizer, check_betas, check_non_negative, fused_update,
-                                      grad_sign, state_like, unused_state)
+from minigrad.optim.optimizer import (
+    Optimizer,
+    check_betas,
+    check_non_negative,
+    fused_update,
+    grad_sign,
+    state_like,
+    unused_state,
+)
 
 
 class Adam(Optimizer):
@@ -30,9 +37,9 @@ class Adam(Optimizer):
         check_non_negative("epsilon value", eps)
         check_betas(betas)
         check_non_negative("weight_decay value", weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize,
-                        decoupled_weight_decay=decoupled_weight_decay)
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                        "amsgrad": amsgrad, "maximize": maximize,
+                        "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -48,11 +55,14 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = state_like(p)
                 state["step"] += 1
                 t = state["step"]
+                # η/(1−β₁ᵗ)·m/(√v/√(1−β₂ᵗ) + ε) = α_t·m/(√v + ε̂), one division per element
+                bias_correction2_sqrt = math.sqrt(1 - beta2**t)
                 fused_update(kernels.adam_update, p.data, p.grad.data, state["exp_avg"],
                              state["exp_avg_sq"], state.get("max_exp_avg_sq", unused_state(p)),
-                             float(lr / (1 - beta1**t)), float(beta1), float(beta2),
-                             float(group["eps"]), float(math.sqrt(1 - beta2**t)),
-                             weight_decay, decay, grad_sign(group), bool(group["amsgrad"]))
+                             float(beta1), float(beta2),
+                             float(lr * bias_correction2_sqrt / (1 - beta1**t)),
+                             float(group["eps"] * bias_correction2_sqrt), weight_decay, decay,
+                             grad_sign(group), bool(group["amsgrad"]))
         return loss
 
 

@@ -20,7 +20,7 @@ class GD(FlatOptimizer):
     ``p.grad``. ``state["t"]`` is the last step size taken.
     """
 
-    def __init__(self, params, lr: float, line_search: str = None, c1: float = 1e-4,
+    def __init__(self, params, lr: float, line_search: str | None = None, c1: float = 1e-4,
                  shrink: float = 0.5):
         check_non_negative("learning rate", lr)
         if line_search not in (None, "armijo"):
@@ -29,7 +29,7 @@ class GD(FlatOptimizer):
             raise RangeError(f"GD: c1 must be in (0, 1), got {c1}")
         if not 0.0 < shrink < 1.0:
             raise RangeError(f"GD: shrink must be in (0, 1), got {shrink}")
-        super().__init__(params, dict(lr=lr, line_search=line_search, c1=c1, shrink=shrink))
+        super().__init__(params, {"lr": lr, "line_search": line_search, "c1": c1, "shrink": shrink})
 
     def step(self, closure=None):
         group = self.param_groups[0]

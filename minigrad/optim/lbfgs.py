@@ -24,17 +24,17 @@ class LBFGS(FlatOptimizer):
     re-evaluates the loss (it may call ``zero_grad()`` and ``backward()``, PyTorch's way).
     """
 
-    def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int = None,
+    def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
-                 history_size: int = 100, line_search_fn: str = None):
+                 history_size: int = 100, line_search_fn: str | None = None):
         check_non_negative("learning rate", lr)
         if line_search_fn not in (None, "strong_wolfe"):
             raise RangeError("only 'strong_wolfe' is supported")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                        tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                        history_size=history_size, line_search_fn=line_search_fn)
+        defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval,
+                        "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change,
+                        "history_size": history_size, "line_search_fn": line_search_fn}
         super().__init__(params, defaults)
 
     def step(self, closure):
@@ -95,9 +95,12 @@ class LBFGS(FlatOptimizer):
             ls_func_evals = 0
             if group["line_search_fn"] is not None:
                 x_init = self._clone_param()
+
+                def obj_func(step, x_init=x_init, d=d):
+                    return self._loss_and_grad_at(closure, x_init, step, d)
+
                 loss, flat_grad, t, ls_func_evals = strong_wolfe(
-                    lambda step: self._loss_and_grad_at(closure, x_init, step, d), t, d, loss,
-                    flat_grad, gtd, max_ls=max_eval - current_evals)
+                    obj_func, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)
                 self._add_grad(t, d)
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad
             else:

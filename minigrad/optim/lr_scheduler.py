@@ -83,14 +83,14 @@ class LRScheduler:
         """The learning rates the last ``step`` set, one per param group."""
         return self._last_lr
 
-    def step(self, epoch: int = None) -> None:
+    def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the groups' lr."""
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._update_lr(epoch)
 
-    def _update_lr(self, epoch: int = None) -> None:
+    def _update_lr(self, epoch: int | None = None) -> None:
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
@@ -316,7 +316,9 @@ class CosineAnnealingLR(LRScheduler):
             return self._get_closed_form_lr()
         groups = self.optimizer.param_groups
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
-            return [group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+            # the cosine's minimum was just passed: climb back by the first step's amount
+            rise = (1 - math.cos(math.pi / self.T_max)) / 2
+            return [group["lr"] + (base_lr - self.eta_min) * rise
                     for base_lr, group in zip(self.base_lrs, groups, strict=True)]
         ratio = ((1 + math.cos(math.pi * self.last_epoch / self.T_max))
                  / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max)))
@@ -390,7 +392,7 @@ class CyclicLR(LRScheduler):
     """
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up: int = 2000,
-                 step_size_down: int = None, mode: str = "triangular", gamma: float = 1.0,
+                 step_size_down: int | None = None, mode: str = "triangular", gamma: float = 1.0,
                  scale_fn=None, scale_mode: str = "cycle", cycle_momentum: bool = True,
                  base_momentum: float = 0.8, max_momentum: float = 0.9, last_epoch: int = -1):
         _check_optimizer(optimizer)
@@ -511,8 +513,8 @@ class OneCycleLR(LRScheduler):
     moves the opposite way. ``three_phase`` adds a symmetric way down before the final
     annealing. Step it once per batch, ``total_steps`` times at most."""
 
-    def __init__(self, optimizer, max_lr, total_steps: int = None, epochs: int = None,
-                 steps_per_epoch: int = None, pct_start: float = 0.3,
+    def __init__(self, optimizer, max_lr, total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
                  anneal_strategy: str = "cos", cycle_momentum: bool = True,
                  base_momentum=0.85, max_momentum=0.95, div_factor: float = 25.0,
                  final_div_factor: float = 1e4, three_phase: bool = False,
@@ -592,8 +594,8 @@ def _total_steps(total_steps, epochs, steps_per_epoch) -> int:
 def _one_cycle_phases(pct_start: float, total_steps: int, three_phase: bool) -> list:
     """Each phase: the step it ends at and the group keys of its start and end values."""
     def phase(end_step, lrs, momentums):
-        return dict(end_step=end_step, start_lr=lrs[0], end_lr=lrs[1],
-                    start_momentum=momentums[0], end_momentum=momentums[1])
+        return {"end_step": end_step, "start_lr": lrs[0], "end_lr": lrs[1],
+                    "start_momentum": momentums[0], "end_momentum": momentums[1]}
 
     up = float(pct_start * total_steps) - 1
     if three_phase:

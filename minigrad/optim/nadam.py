@@ -1,9 +1,17 @@
 """NAdam: Adam with Nesterov momentum (and NAdamW, its decoupled-weight-decay form)."""
 
+import math
+
 from minigrad.kernels import optim as kernels
 from minigrad.optim.adam import decoupled
-from minigrad.optim.optimizer import (Optimizer, check_betas, check_non_negative, fused_update,
-                                      grad_sign, state_like)
+from minigrad.optim.optimizer import (
+    Optimizer,
+    check_betas,
+    check_non_negative,
+    fused_update,
+    grad_sign,
+    state_like,
+)
 
 
 class NAdam(Optimizer):
@@ -28,9 +36,9 @@ class NAdam(Optimizer):
         check_betas(betas)
         check_non_negative("weight_decay value", weight_decay)
         check_non_negative("momentum_decay value", momentum_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        momentum_decay=momentum_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                        "momentum_decay": momentum_decay,
+                        "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -49,9 +57,14 @@ class NAdam(Optimizer):
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
                 state["mu_product"] *= mu
                 mu_product = state["mu_product"]
+                # c·x/(√(v/(1−β₂ᵗ)) + ε) = c√(1−β₂ᵗ)·x/(√v + ε√(1−β₂ᵗ))
+                bias_correction2_sqrt = math.sqrt(1 - beta2**t)
+                grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
+                exp_avg_coef = -lr * mu_next / (1.0 - mu_product * mu_next)
                 fused_update(kernels.nadam_update, p.data, p.grad.data, state["exp_avg"],
-                             state["exp_avg_sq"], float(-lr * (1.0 - mu) / (1.0 - mu_product)),
-                             float(-lr * mu_next / (1.0 - mu_product * mu_next)), float(beta1),
-                             float(beta2), float(group["eps"]), float(1 - beta2**t),
-                             weight_decay, decay, grad_sign(group))
+                             state["exp_avg_sq"], float(beta1), float(beta2),
+                             float(grad_coef * bias_correction2_sqrt),
+                             float(exp_avg_coef * bias_correction2_sqrt),
+                             float(group["eps"] * bias_correction2_sqrt), weight_decay, decay,
+                             grad_sign(group))
         return loss

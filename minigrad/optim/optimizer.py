@@ -175,8 +175,9 @@ def fused_update(update, param: np.ndarray, grad: np.ndarray, *rest) -> None:
 
     The kernels loop over flat arrays. State arrays are created C-contiguous with the
     parameter's shape, so for a C-contiguous parameter all flat views share memory with the
-    originals and the update lands in place. Any other parameter (a transposed view, float16,
-    which Numba does not compute in) takes the NumPy reference, which works on any layout.
+    originals and the update lands in place; float scalars take the parameter's dtype. Any
+    other parameter (a transposed view, float16, which Numba does not compute in) takes the
+    NumPy reference, which works on any layout.
     """
     for a in rest:  # a wrong size would make the compiled loop read past an array's end
         if isinstance(a, np.ndarray) and a.size not in (0, param.size):
@@ -188,7 +189,9 @@ def fused_update(update, param: np.ndarray, grad: np.ndarray, *rest) -> None:
     if not param.flags.c_contiguous or param.dtype == np.float16:
         update.reference(param, grad, *rest)
         return
-    flat = [a.reshape(-1) if isinstance(a, np.ndarray) else a for a in rest]
+    scalar = param.dtype.type  # float32 scalars keep a float32 update in float32 arithmetic
+    flat = [a.reshape(-1) if isinstance(a, np.ndarray) else scalar(a) if isinstance(a, float)
+            else a for a in rest]
     update(param.reshape(-1), np.ascontiguousarray(grad).reshape(-1), *flat)
 
 

@@ -4,8 +4,14 @@ import math
 
 from minigrad.kernels import optim as kernels
 from minigrad.optim.adam import decoupled
-from minigrad.optim.optimizer import (Optimizer, check_betas, check_non_negative, fused_update,
-                                      grad_sign, state_like)
+from minigrad.optim.optimizer import (
+    Optimizer,
+    check_betas,
+    check_non_negative,
+    fused_update,
+    grad_sign,
+    state_like,
+)
 
 
 class RAdam(Optimizer):
@@ -28,8 +34,8 @@ class RAdam(Optimizer):
         check_non_negative("epsilon value", eps)
         check_betas(betas)
         check_non_negative("weight_decay value", weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                        "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -47,11 +53,13 @@ class RAdam(Optimizer):
                 bias_correction2 = 1 - beta2**t
                 rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
                 adaptive = rho_t > 5.0
-                rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                                 / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) if adaptive else 0.0
+                step_size = lr / (1 - beta1**t)
+                if adaptive:
+                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                    step_size *= rect * math.sqrt(bias_correction2)
                 fused_update(kernels.radam_update, p.data, p.grad.data, state["exp_avg"],
-                             state["exp_avg_sq"], float(lr), float(beta1), float(beta2),
-                             float(group["eps"]), float(1 - beta1**t),
-                             float(math.sqrt(bias_correction2)), float(rect), weight_decay,
-                             decay, grad_sign(group), bool(adaptive))
+                             state["exp_avg_sq"], float(beta1), float(beta2), float(step_size),
+                             float(group["eps"]), weight_decay, decay, grad_sign(group),
+                             bool(adaptive))
         return loss

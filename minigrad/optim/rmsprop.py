@@ -1,8 +1,14 @@
 """RMSprop: Adagrad with a moving average in place of the ever-growing sum."""
 
 from minigrad.kernels import optim as kernels
-from minigrad.optim.optimizer import (Optimizer, check_non_negative, fused_update, grad_sign,
-                                      state_like, unused_state)
+from minigrad.optim.optimizer import (
+    Optimizer,
+    check_non_negative,
+    fused_update,
+    grad_sign,
+    state_like,
+    unused_state,
+)
 
 
 class RMSprop(Optimizer):
@@ -28,8 +34,8 @@ class RMSprop(Optimizer):
         check_non_negative("momentum value", momentum)
         check_non_negative("weight_decay value", weight_decay)
         check_non_negative("alpha value", alpha)
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)
+        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                        "momentum": momentum, "centered": centered, "maximize": maximize}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -29,7 +29,7 @@ class Secant(FlatOptimizer):
         check_non_negative("learning rate", lr)
         if not initial_step > 0:
             raise RangeError(f"Secant: initial_step must be positive, got {initial_step}")
-        super().__init__(params, dict(lr=lr, initial_step=initial_step))
+        super().__init__(params, {"lr": lr, "initial_step": initial_step})
 
     def step(self, closure=None):
         group = self.param_groups[0]

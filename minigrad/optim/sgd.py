@@ -2,8 +2,14 @@
 
 from minigrad.errors import RangeError
 from minigrad.kernels import optim as kernels
-from minigrad.optim.optimizer import (Optimizer, check_non_negative, fused_update, grad_sign,
-                                      state_like, unused_state)
+from minigrad.optim.optimizer import (
+    Optimizer,
+    check_non_negative,
+    fused_update,
+    grad_sign,
+    state_like,
+    unused_state,
+)
 
 
 class SGD(Optimizer):
@@ -32,8 +38,8 @@ class SGD(Optimizer):
         check_non_negative("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise RangeError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                        "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
         super().__init__(params, defaults)
 
     def step(self, closure=None):

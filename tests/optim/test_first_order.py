@@ -8,6 +8,7 @@ import pytest
 import minigrad as mg
 from minigrad import optim
 from minigrad.kernels import optim as kernels
+from minigrad.kernels._jit import Kernel
 
 torch = pytest.importorskip("torch")
 
@@ -71,24 +72,26 @@ def _torch_history(name, kwargs, starts, per_group, steps):
 
 
 CONFIGS = {
-    "SGD": [dict(lr=0.05), dict(lr=0.05, momentum=0.9), dict(lr=0.05, momentum=0.9, dampening=0.5),
-            dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1),
-            dict(lr=0.05, momentum=0.5, maximize=True)],
-    "Adagrad": [dict(), dict(lr=0.1, lr_decay=0.05, weight_decay=0.1),
-                dict(lr=0.1, initial_accumulator_value=0.5, eps=1e-3, maximize=True)],
-    "Adadelta": [dict(), dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1),
-                 dict(maximize=True)],
-    "RMSprop": [dict(), dict(alpha=0.9, momentum=0.8), dict(centered=True, weight_decay=0.1),
-                dict(centered=True, momentum=0.5, maximize=True)],
-    "Adam": [dict(lr=0.05), dict(lr=0.05, amsgrad=True, weight_decay=0.1),
-             dict(lr=0.05, betas=(0.5, 0.9), eps=1e-3, maximize=True),
-             dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)],
-    "AdamW": [dict(lr=0.05), dict(lr=0.05, weight_decay=0.5, amsgrad=True)],
-    "NAdam": [dict(), dict(weight_decay=0.1, momentum_decay=0.01),
-              dict(weight_decay=0.1, decoupled_weight_decay=True, maximize=True)],
-    "RAdam": [dict(lr=0.01), dict(lr=0.01, weight_decay=0.1),
-              dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, betas=(0.8, 0.9)),
-              dict(maximize=True)],
+    "SGD": [{"lr": 0.05}, {"lr": 0.05, "momentum": 0.9},
+            {"lr": 0.05, "momentum": 0.9, "dampening": 0.5},
+            {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+            {"lr": 0.05, "momentum": 0.5, "maximize": True}],
+    "Adagrad": [{}, {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1},
+                {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-3, "maximize": True}],
+    "Adadelta": [{}, {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1},
+                 {"maximize": True}],
+    "RMSprop": [{}, {"alpha": 0.9, "momentum": 0.8}, {"centered": True, "weight_decay": 0.1},
+                {"centered": True, "momentum": 0.5, "maximize": True}],
+    "Adam": [{"lr": 0.05}, {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1},
+             {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-3, "maximize": True},
+             {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}],
+    "AdamW": [{"lr": 0.05}, {"lr": 0.05, "weight_decay": 0.5, "amsgrad": True}],
+    "NAdam": [{}, {"weight_decay": 0.1, "momentum_decay": 0.01},
+              {"weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True}],
+    "RAdam": [{"lr": 0.01}, {"lr": 0.01, "weight_decay": 0.1},
+              {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.8, 0.9)},
+              {"maximize": True}],
 }
 CASES = [pytest.param(name, kwargs, id=f"{name}-{kwargs}")
          for name, configs in CONFIGS.items() for kwargs in configs]
@@ -114,7 +117,7 @@ def test_compiled_kernels_give_torchs_trajectory_too(name, monkeypatch):
     # every parameter above is below the kernels' size threshold: force the compiled loops
     for kernel_name in dir(kernels):
         kernel = getattr(kernels, kernel_name)
-        if isinstance(kernel, kernels.Kernel):
+        if isinstance(kernel, Kernel):
             monkeypatch.setattr(kernel, "threshold", 0)
     kwargs = CONFIGS[name][-1]
     starts = _start(1)
@@ -203,7 +206,8 @@ def test_zero_grad_sets_none_by_default_and_zeros_otherwise():
 @pytest.mark.parametrize("make, message", [
     (lambda ps: optim.SGD(ps, lr=-0.1), "Invalid learning rate: -0.1"),
     (lambda ps: optim.SGD(ps, momentum=-1), "Invalid momentum value: -1"),
-    (lambda ps: optim.SGD(ps, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    (lambda ps: optim.SGD(ps, nesterov=True),
+     "Nesterov momentum requires a momentum and zero dampening"),
     (lambda ps: optim.Adam(ps, betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
     (lambda ps: optim.Adam(ps, betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
     (lambda ps: optim.Adam(ps, eps=-1.0), "Invalid epsilon value: -1.0"),
@@ -344,3 +348,30 @@ def test_transposed_parameter_is_updated_in_place():
     optim.SGD([p], lr=1.0).step()
     assert p.data is view
     np.testing.assert_array_equal(view, base.T - 1)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_float16_parameters_are_updated_by_the_numpy_reference_and_stay_float16(name):
+    p = mg.tensor(np.ones(5, np.float16), requires_grad=True)
+    p.grad = mg.tensor(np.full(5, 0.5, np.float16))
+    opt = getattr(optim, name)([p], lr=0.1)
+    opt.step()
+    assert p.data.dtype == np.float16 and np.all(p.data < 1)
+    assert all(a.dtype == np.float16 for a in opt.state[p].values() if isinstance(a, np.ndarray))
+
+
+def test_module_parameters_train_with_every_first_order_optimizer():
+    nn = pytest.importorskip("minigrad.nn")
+    mg.manual_seed(0)
+    for name in CONFIGS:
+        model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+        opt = getattr(optim, name)(model.parameters(), **CONFIGS[name][0])
+        x, y = mg.randn(16, 3), mg.randn(16, 1)
+        losses = []
+        for _ in range(30):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert losses[-1] < losses[0], f"{name}: loss {losses[0]:.4f} → {losses[-1]:.4f}"

@@ -103,10 +103,11 @@ def test_learning_rates_equal_pytorchs_for_70_steps(name):
 
 
 PLATEAU = {
-    "min-rel": dict(),
-    "min-abs-cooldown": dict(threshold=0.05, threshold_mode="abs", patience=2, cooldown=3),
-    "max-rel-min_lr": dict(mode="max", factor=0.5, patience=1, min_lr=[0.01, 0.005]),
-    "max-abs": dict(mode="max", threshold=0.1, threshold_mode="abs", patience=0, eps=1e-3),
+    "min-rel": {},
+    "min-abs-cooldown": {"threshold": 0.05, "threshold_mode": "abs", "patience": 2, "cooldown": 3},
+    "max-rel-min_lr": {"mode": "max", "factor": 0.5, "patience": 1, "min_lr": [0.01, 0.005]},
+    "max-abs": {"mode": "max", "threshold": 0.1, "threshold_mode": "abs", "patience": 0,
+                "eps": 1e-3},
 }
 
 
@@ -139,11 +140,12 @@ def test_step_with_epoch_uses_the_closed_form_like_pytorch(name):
     for library in (mg, torch):
         opt = _optimizer(library)
         scheduler = SCHEDULES[name](library.optim.lr_scheduler, opt)
-        with pytest.warns(UserWarning):
-            lrs = []
-            for epoch in (3, 17, 8, 40):
+        lrs = []
+        for epoch in (3, 17, 8, 40):
+            opt.step()
+            with pytest.warns(UserWarning, match="epoch parameter"):
                 scheduler.step(epoch)
-                lrs.append(scheduler.get_last_lr())
+            lrs.append(scheduler.get_last_lr())
         results.append(np.array(lrs))
     np.testing.assert_allclose(*results, rtol=1e-12)
 
@@ -228,6 +230,14 @@ def test_warmup_then_exponential_decay_in_sequence():
     assert lrs[0] == pytest.approx(0.001)
 
 
+def test_discriminative_groups_take_modules_from_input_to_output():
+    nn = pytest.importorskip("minigrad.nn")
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    groups = optim.discriminative_groups([model[0], model[2]], lr=1e-2)
+    assert [len(g["params"]) for g in groups] == [2, 2]
+    assert [g["lr"] for g in groups] == pytest.approx([1e-2 / 2.6, 1e-2])
+
+
 def test_discriminative_fine_tuning_divides_the_lr_layer_by_layer():
     layers = [[mg.tensor(np.zeros(2), requires_grad=True)] for _ in range(3)]
     groups = optim.discriminative_groups(layers, lr=0.01, factor=2.6)
@@ -266,3 +276,32 @@ def test_one_cycle_refuses_to_step_past_total_steps():
 def test_scheduler_needs_an_optimizer():
     with pytest.raises(TypeError, match="is not an Optimizer"):
         lr_scheduler.StepLR(object(), 3)
+
+
+def test_optimizer_and_scheduler_state_survive_mg_save_and_load(tmp_path):
+    def make():
+        p = mg.tensor(np.linspace(-1, 1, 4), requires_grad=True)
+        opt = optim.Adam([p], lr=0.1, amsgrad=True)
+        return p, opt, lr_scheduler.MultiStepLR(opt, milestones=[3, 5, 5], gamma=0.5)
+
+    def train(p, opt, scheduler, steps):
+        for _ in range(steps):
+            p.grad = mg.tensor(np.sin(3 * p.data) + p.data)
+            opt.step()
+            scheduler.step()
+
+    p, opt, scheduler = make()
+    train(p, opt, scheduler, 8)
+    straight = p.data.copy()
+
+    p, opt, scheduler = make()
+    train(p, opt, scheduler, 4)
+    mg.save({"param": p.data, "optimizer": opt.state_dict(), "scheduler": scheduler.state_dict()},
+            tmp_path / "checkpoint.npz")
+    saved = mg.load(tmp_path / "checkpoint.npz")
+    p, opt, scheduler = make()
+    p.data[...] = saved["param"]
+    opt.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    train(p, opt, scheduler, 4)
+    np.testing.assert_array_equal(p.data, straight)
