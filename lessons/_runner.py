@@ -103,9 +103,12 @@ def run_lesson(lesson: LessonFile, fast: bool = False, seed: int = 0,
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("MPLBACKEND", "Agg")
-    # The lessons' matrices are small: OpenBLAS's own threads only fight Numba's parallel
-    # kernels for the cores (measured: a training step ran 10x slower with both).
+    # The lessons' arrays are small, so threads buy little and cost a lot when the cores are
+    # shared: OpenBLAS's threads fight Numba's parallel kernels (a training step ran 10x
+    # slower with both), and Numba's own fork-join stalls on a busy machine (a lesson ran 4x
+    # slower with 2 threads than with 1). One thread each, unless the user chose otherwise.
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("NUMBA_NUM_THREADS", "1")
     if output is not None:
         env[OUTPUT_ENV] = str(output)
     command = [sys.executable, str(lesson.path), *lesson_arguments(fast, seed)]

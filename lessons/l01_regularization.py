@@ -218,6 +218,7 @@ METHODS = ["L2", "L1 subgradient", "L1 proximal"]
 zeros = {method: [] for method in METHODS}
 small = {method: [] for method in METHODS}
 informative_found = {method: [] for method in METHODS}
+example, traces = {}, {}  # the first dataset's weights and traces, for the figure
 for seed in SEEDS:
     data = mg.data.datasets.sparse_regression(num_samples=125, num_features=N_FEATURES,
                                               num_informative=N_INFORMATIVE, noise=0.5,
@@ -230,10 +231,7 @@ for seed in SEEDS:
         small[method].append(int((np.abs(weights[truly_zero]) <= L1_LR * L1_LAMBDA).sum()))
         informative_found[method].append(int((weights[~truly_zero] != 0.0).sum()))
         if seed == SEEDS[0]:
-            if method == "L2":
-                example = {"true": data.true_weight[0]}
-                traces = {}
-            example[method], traces[method] = weights, trace
+            example["true"], example[method], traces[method] = data.true_weight[0], weights, trace
 n_zero_truth = N_FEATURES - N_INFORMATIVE
 for method in METHODS:
     print(f"{method:15s} exact zeros among the {n_zero_truth} true zeros: {zeros[method]}; "

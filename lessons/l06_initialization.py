@@ -183,7 +183,8 @@ def deep_stack(init, activation):
         F.cross_entropy(readout(h), targets).backward()
         measured["pre_var"].append(pre_var)
         measured["std"].append(std)
-        measured["grad"].append([float(np.linalg.norm(layer.weight.grad.data)) for layer in layers])
+        measured["grad"].append([float(np.linalg.norm(layer.weight.grad.data.astype(np.float64)))
+                                 for layer in layers])  # float64: tiny squares underflow
         measured["hist"] = measured["hist"] or kept
     with np.errstate(divide="ignore"):  # a gradient that underflowed to 0 stays 0
         for key in ("pre_var", "std", "grad"):

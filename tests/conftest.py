@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 # ``from helpers import ...`` works under pytest's importlib import mode too
 sys.path.insert(0, os.path.dirname(__file__))
 
-settings.register_profile("ci", max_examples=15, deadline=None, derandomize=True,
+settings.register_profile("ci", max_examples=15, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

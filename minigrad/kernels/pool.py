@@ -148,7 +148,9 @@ def window_average_backward_reference(gy, h_start, h_end, w_start, w_end, diviso
     share = gy / divisor
     for oh in range(h_start.size):
         for ow in range(w_start.size):
-            gx[:, :, h_start[oh]:h_end[oh], w_start[ow]:w_end[ow]] += share[:, :, oh, ow, None, None]
+            window = (slice(None), slice(None), slice(h_start[oh], h_end[oh]),
+                      slice(w_start[ow], w_end[ow]))
+            gx[window] += share[:, :, oh, ow, None, None]
     return gx
 
 

@@ -5,7 +5,8 @@ what is left is elementwise over (batch, hidden), and fusing it saves a dozen pa
 memory per step. Gate layouts are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n), each gate a
 block of H columns.
 
-LSTM, with gates = W_ih x + b_ih + W_hh h + b_hh (pre-activations):
+LSTM, with gates = W_ih x + b_ih + W_hh h + b_hh (pre-activations) and the state kept as one
+array [h | c] of shape (N, 2H):
 
     i, f, o = σ(gates_i), σ(gates_f), σ(gates_o);   g = tanh(gates_g)
     c' = f·c + i·g;   h' = o·tanh(c')
@@ -23,25 +24,25 @@ import numpy as np
 from minigrad.kernels._jit import kernel, prange
 from minigrad.kernels.elementwise import sigmoid_forward_reference as _sigmoid
 
-SMALL = 8192  # gate elements below which the NumPy reference beats a Numba dispatch
+SMALL = 2048  # elements of the first argument below which NumPy beats a Numba dispatch
 
 
-def lstm_cell_forward_reference(gates, c):
-    hidden = c.shape[1]
+def lstm_cell_forward_reference(gates, state):
+    hidden = state.shape[1] // 2
     i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
     act = np.concatenate([_sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)], axis=1)
     i, f, g, o = (act[:, k * hidden:(k + 1) * hidden] for k in range(4))
-    c_new = f * c + i * g
+    c_new = f * state[:, hidden:] + i * g
     h_new = o * np.tanh(c_new)
-    return h_new.astype(c.dtype), c_new.astype(c.dtype), act.astype(c.dtype)
+    return np.concatenate([h_new, c_new], axis=1).astype(state.dtype), act.astype(state.dtype)
 
 
 @kernel(lstm_cell_forward_reference, parallel=True, threshold=SMALL)
-def lstm_cell_forward(gates, c):
-    """(h', c', activated gates [i f g o]) from the pre-activations and the cell state."""
-    batch, hidden = c.shape
-    h_new = np.empty_like(c)
-    c_new = np.empty_like(c)
+def lstm_cell_forward(gates, state):
+    """(new state [h' | c'], activated gates [i f g o]) from the pre-activations and the
+    state [h | c] (N, 2H), of which only c is read."""
+    batch, hidden = state.shape[0], state.shape[1] // 2
+    new_state = np.empty_like(state)
     act = np.empty_like(gates)
     for b in prange(batch):
         for k in range(hidden):
@@ -49,44 +50,47 @@ def lstm_cell_forward(gates, c):
             f = 1 / (1 + math.exp(-gates[b, hidden + k]))
             g = math.tanh(gates[b, 2 * hidden + k])
             o = 1 / (1 + math.exp(-gates[b, 3 * hidden + k]))
-            cell = f * c[b, k] + i * g
+            cell = f * state[b, hidden + k] + i * g
             act[b, k], act[b, hidden + k], act[b, 2 * hidden + k], act[b, 3 * hidden + k] = \
                 i, f, g, o
-            c_new[b, k] = cell
-            h_new[b, k] = o * math.tanh(cell)
-    return h_new, c_new, act
+            new_state[b, hidden + k] = cell
+            new_state[b, k] = o * math.tanh(cell)
+    return new_state, act
 
 
-def lstm_cell_backward_reference(gh, gc, act, c, c_new):
-    """∂L/∂gates and ∂L/∂c from ∂L/∂h' = gh and ∂L/∂c' = gc (the latter from the next step)."""
-    hidden = c.shape[1]
+def lstm_cell_backward_reference(g_state, act, state, new_state):
+    """∂L/∂gates and ∂L/∂c from g_state = [∂L/∂h' | ∂L/∂c'] (the latter from the next step)."""
+    hidden = state.shape[1] // 2
+    gh, gc = g_state[:, :hidden], g_state[:, hidden:]
+    c = state[:, hidden:]
     i, f, g, o = (act[:, k * hidden:(k + 1) * hidden] for k in range(4))
-    tanh_c = np.tanh(c_new)
+    tanh_c = np.tanh(new_state[:, hidden:])
     dc = gc + gh * o * (1 - tanh_c * tanh_c)
     d_gates = np.concatenate([dc * g * i * (1 - i),       # through i = σ(·)
                               dc * c * f * (1 - f),       # through f = σ(·)
                               dc * i * (1 - g * g),       # through g = tanh(·)
                               gh * tanh_c * o * (1 - o)],  # through o = σ(·)
                              axis=1)
-    return d_gates.astype(c.dtype), (dc * f).astype(c.dtype)
+    return d_gates.astype(state.dtype), (dc * f).astype(state.dtype)
 
 
 @kernel(lstm_cell_backward_reference, parallel=True, threshold=SMALL)
-def lstm_cell_backward(gh, gc, act, c, c_new):
+def lstm_cell_backward(g_state, act, state, new_state):
     """(∂L/∂gates, ∂L/∂c) in one pass; the formulas are in the reference."""
-    batch, hidden = c.shape
+    batch, hidden = state.shape[0], state.shape[1] // 2
     d_gates = np.empty_like(act)
-    dc_prev = np.empty_like(c)
+    dc_prev = np.empty((batch, hidden), dtype=state.dtype)
     for b in prange(batch):
         for k in range(hidden):
             i, f = act[b, k], act[b, hidden + k]
             g, o = act[b, 2 * hidden + k], act[b, 3 * hidden + k]
-            tanh_c = math.tanh(c_new[b, k])
-            dc = gc[b, k] + gh[b, k] * o * (1 - tanh_c * tanh_c)
+            gh = g_state[b, k]
+            tanh_c = math.tanh(new_state[b, hidden + k])
+            dc = g_state[b, hidden + k] + gh * o * (1 - tanh_c * tanh_c)
             d_gates[b, k] = dc * g * i * (1 - i)
-            d_gates[b, hidden + k] = dc * c[b, k] * f * (1 - f)
+            d_gates[b, hidden + k] = dc * state[b, hidden + k] * f * (1 - f)
             d_gates[b, 2 * hidden + k] = dc * i * (1 - g * g)
-            d_gates[b, 3 * hidden + k] = gh[b, k] * tanh_c * o * (1 - o)
+            d_gates[b, 3 * hidden + k] = gh * tanh_c * o * (1 - o)
             dc_prev[b, k] = dc * f
     return d_gates, dc_prev
 

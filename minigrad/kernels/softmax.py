@@ -20,7 +20,7 @@ from minigrad.kernels._jit import kernel, prange
 ROWS_THRESHOLD = 4096  # elements of the logits below which NumPy is faster than a dispatch
 
 
-def target_weights_reference(target, weight, ignore_index, smoothing, n_classes):
+def target_weights(target, weight, ignore_index, smoothing, n_classes):
     """The smoothed target weights a (rows, C) and their row sums A (rows,); 0 on ignored rows."""
     kept = target != ignore_index
     safe = np.where(kept, target, 0)
@@ -34,12 +34,15 @@ def target_weights_reference(target, weight, ignore_index, smoothing, n_classes)
 
 
 def cross_entropy_forward_reference(logits, target, weight, ignore_index, smoothing):
+    rows, n_classes = logits.shape
     shift = logits.max(axis=1, keepdims=True)
     lse = shift[:, 0] + np.log(np.exp(logits - shift).sum(axis=1))
-    a, _ = target_weights_reference(target, weight, ignore_index, smoothing, logits.shape[1])
-    # Σₖ aₖ(lse - xₖ) over the classes with aₖ ≠ 0 only: a -inf logit of weight 0 adds nothing
-    loss = np.where(a != 0, a * (lse[:, None] - logits), 0).sum(axis=1)
-    return loss.astype(logits.dtype), lse.astype(logits.dtype)
+    kept = target != ignore_index
+    safe = np.where(kept, target, 0)
+    loss = (1 - smoothing) * weight[safe] * (lse - logits[np.arange(rows), safe])
+    if smoothing > 0:  # skipped otherwise, so a -inf logit of another class adds nothing
+        loss += smoothing / n_classes * (weight * (lse[:, None] - logits)).sum(axis=1)
+    return np.where(kept, loss, 0).astype(logits.dtype), lse.astype(logits.dtype)
 
 
 @kernel(cross_entropy_forward_reference, parallel=True, threshold=ROWS_THRESHOLD)
@@ -72,9 +75,17 @@ def cross_entropy_forward(logits, target, weight, ignore_index, smoothing):
 
 def cross_entropy_backward_reference(logits, lse, target, weight, row_scale, ignore_index,
                                      smoothing):
-    a, total = target_weights_reference(target, weight, ignore_index, smoothing, logits.shape[1])
-    p = np.exp(logits - lse[:, None])
-    return (row_scale[:, None] * (total[:, None] * p - a)).astype(logits.dtype)
+    rows, n_classes = logits.shape
+    kept = target != ignore_index
+    safe = np.where(kept, target, 0)
+    picked = (1 - smoothing) * weight[safe]                      # a at the target class
+    total = picked + smoothing / n_classes * weight.sum()        # A
+    grad = total[:, None] * np.exp(logits - lse[:, None])        # A·p
+    if smoothing > 0:
+        grad -= smoothing / n_classes * weight                   # - a off the target class
+    grad[np.arange(rows), safe] -= picked                        # - a at the target class
+    grad *= np.where(kept, row_scale, 0)[:, None]
+    return grad.astype(logits.dtype, copy=False)
 
 
 @kernel(cross_entropy_backward_reference, parallel=True, threshold=ROWS_THRESHOLD)

@@ -51,7 +51,8 @@ class Sequential(Module):
 
     def __delitem__(self, index):
         modules = list(self._modules.values())
-        del modules[index if isinstance(index, slice) else _position(index, len(self), "Sequential")]
+        del modules[index if isinstance(index, slice) else
+                    _position(index, len(self), "Sequential")]
         _renumber(self, modules)
 
     def __len__(self):
@@ -84,7 +85,8 @@ class ModuleList(Module):
 
     def __delitem__(self, index):
         modules = list(self._modules.values())
-        del modules[index if isinstance(index, slice) else _position(index, len(self), "ModuleList")]
+        del modules[index if isinstance(index, slice) else
+                    _position(index, len(self), "ModuleList")]
         _renumber(self, modules)
 
     def __len__(self):

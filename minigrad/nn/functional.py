@@ -8,25 +8,30 @@ import numpy as np
 from minigrad import amp, random
 from minigrad.errors import DTypeError, OutOfBoundsError, RangeError, ShapeError
 from minigrad.ops.activation import elu, gelu, leaky_relu, silu, softplus
+from minigrad.ops.conv import conv1d, conv2d
 from minigrad.ops.einsum import einsum
+from minigrad.ops.embedding import embedding
 from minigrad.ops.linear import linear as _linear
 from minigrad.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss,
                                pairwise_distance, smooth_l1_loss, triplet_margin_loss)
 from minigrad.ops.norm import batch_norm, layer_norm
+from minigrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
+                               max_pool1d, max_pool2d)
 from minigrad.ops.shape import cat
 from minigrad.ops.softmax import log_softmax as _log_softmax
 from minigrad.ops.softmax import softmax as _softmax
-from minigrad.ops.unary import sigmoid, tanh
 from minigrad.ops.unary import relu as _relu
+from minigrad.ops.unary import sigmoid, tanh
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "batch_norm", "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "gelu", "huber_loss",
-    "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss", "nll_loss",
-    "one_hot", "pad", "pairwise_distance", "relu", "sigmoid", "silu", "smooth_l1_loss",
-    "softmax", "softplus", "tanh", "triplet_margin_loss",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
+    "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "embedding", "gelu",
+    "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool1d",
+    "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "pairwise_distance", "relu",
+    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh", "triplet_margin_loss",
 ]
 
 

@@ -33,6 +33,15 @@ class Geometry(NamedTuple):
     dilation: tuple
     out_size: tuple
 
+    @classmethod
+    def of(cls, kernel_size, stride, padding, dilation, out_size) -> "Geometry":
+        """From tuples of one or two spatial dims; one dim becomes width, under a height of 1
+        (kernel 1, stride 1, no padding, dilation 1, one output row)."""
+        fields = (kernel_size, stride, padding, dilation, out_size)
+        if len(kernel_size) == 2:
+            return cls(*fields)
+        return cls(*((fill,) + tuple(f) for fill, f in zip((1, 1, 0, 1, 1), fields)))
+
 
 def spatial_tuple(value, dims: int, name: str, op: str) -> tuple:
     """``3`` or ``(3,)``/``(3, 3)`` as a tuple of ``dims`` Python ints."""
@@ -51,10 +60,6 @@ def check_positive(values: tuple, name: str, op: str, minimum: int = 1) -> None:
 def as_4d(shape: tuple) -> tuple:
     """(N, C, L) → (N, C, 1, L): a 1-D sliding-window op runs as a 2-D one of height 1."""
     return shape if len(shape) == 4 else (shape[0], shape[1], 1, shape[2])
-
-
-def as_2d_geometry(values: tuple, fill: int) -> tuple:
-    return values if len(values) == 2 else (fill, values[0])
 
 
 class Im2Col(Function):
@@ -122,7 +127,8 @@ class Convolution(Function):
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
-    """1-D convolution (cross-correlation, as PyTorch) of (N, C, L) or (C, L) by (O, C/groups, k)."""
+    """1-D convolution (cross-correlation, as PyTorch) of (N, C, L) or (C, L) by
+    (O, C/groups, k); the other arguments as ``conv2d``."""
     return _convolution(input, weight, bias, stride, padding, dilation, groups, dims=1)
 
 
@@ -156,9 +162,7 @@ def _convolution(x, weight, bias, stride, padding, dilation, groups, dims):
                          f"{dilation}) is larger than the padded input {padded} "
                          f"(input shape {x.shape[1:] if unbatched else x.shape}, padding {before})")
     out_size = tuple((p - s) // st + 1 for p, s, st in zip(padded, span, stride))
-    geometry = Geometry(as_2d_geometry(tuple(kernel_size), 1), as_2d_geometry(stride, 1),
-                        as_2d_geometry(before, 0), as_2d_geometry(dilation, 1),
-                        as_2d_geometry(out_size, 1))
+    geometry = Geometry.of(tuple(kernel_size), stride, before, dilation, out_size)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     y = Convolution.apply(*inputs, geometry=geometry, groups=groups)
     return y.squeeze(0) if unbatched else y

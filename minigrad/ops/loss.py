@@ -48,11 +48,12 @@ class CrossEntropy(Function):
         if self.reduction == "mean":
             gy = gy / self.total_weight
         if not grad_mode._state["enabled"]:
-            row_scale = np.ascontiguousarray(np.broadcast_to(gy.data, (rows,)))
+            row_scale = np.full(rows, gy.data, dtype=logits.dtype) if gy.ndim == 0 else \
+                np.ascontiguousarray(gy.data)
             return Tensor._make(K.cross_entropy_backward(
                 logits.data, self.lse, self.target, self.weight, row_scale, self.ignore_index,
                 self.smoothing))
-        a, total = K.target_weights_reference(self.target, self.weight, self.ignore_index,
+        a, total = K.target_weights(self.target, self.weight, self.ignore_index,
                                               self.smoothing, logits.shape[1])
         row_scale = gy.broadcast_to((rows,)).reshape(rows, 1)
         return row_scale * (softmax(logits, 1) * total[:, None] - a)
@@ -151,7 +152,7 @@ def _class_rows(input, target, ignore_index, op):
     return input.reshape(-1, n_classes), target.astype(np.int64, copy=False)
 
 
-# -- binary cross-entropy ---------------------------------------------------------------------------
+# -- binary cross-entropy -------------------------------------------------------------------------
 
 class BinaryCrossEntropy(Function):
     """loss = -(t·log x + (1-t)·log(1-x)), each log clamped at -100 as PyTorch;
@@ -199,14 +200,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None,
     stable for any logit x; ``pos_weight`` p weighs the positives (one value per class)."""
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     target = _same_shape_target(input, target, "binary_cross_entropy_with_logits")
-    positives = 1 if pos_weight is None else (_raw_tensor(pos_weight, input.dtype) - 1) * target + 1
+    positives = 1 if pos_weight is None else \
+        (_raw_tensor(pos_weight, input.dtype) - 1) * target + 1
     loss = (1 - target) * input + positives * softplus(-input, threshold=np.inf)
     if weight is not None:
         loss = loss * _raw_tensor(weight, input.dtype)
     return _reduce(loss, reduction)
 
 
-# -- regression losses ------------------------------------------------------------------------------
+# -- regression losses ----------------------------------------------------------------------------
 
 def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """loss = (x - t)²."""
@@ -245,7 +247,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     return _reduce(loss, reduction)
 
 
-# -- metric losses ----------------------------------------------------------------------------------
+# -- metric losses --------------------------------------------------------------------------------
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:

@@ -16,7 +16,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.errors import DTypeError, RangeError, ShapeError
 from minigrad.kernels import pool as K
-from minigrad.ops.conv import Geometry, as_2d_geometry, as_4d, check_positive, spatial_tuple
+from minigrad.ops.conv import Geometry, as_4d, check_positive, spatial_tuple
 from minigrad.tensor import Tensor
 
 
@@ -107,9 +107,7 @@ def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indic
     dilation = spatial_tuple(dilation, dims, "dilation", op)
     check_positive(dilation, "dilation", op)
     out_size = _out_size(x, kernel_size, stride, padding, dilation, ceil_mode, op)
-    geometry = Geometry(as_2d_geometry(kernel_size, 1), as_2d_geometry(stride, 1),
-                        as_2d_geometry(padding, 0), as_2d_geometry(dilation, 1),
-                        as_2d_geometry(out_size, 1))
+    geometry = Geometry.of(kernel_size, stride, padding, dilation, out_size)
     indices = K.max_pool_indices(x.data.reshape(as_4d(x.shape)), *geometry)
     y = PlaneGather.apply(x, indices=indices)
     if unbatched:

@@ -26,7 +26,6 @@ from minigrad.kernels import rnn as K
 from minigrad.ops.shape import cat, stack
 from minigrad.tensor import Tensor
 
-
 # -- splitting a sequence into steps -----------------------------------------------------------
 
 class _Unbind(Function):
@@ -173,13 +172,12 @@ class LSTMStep(RecurrentStep):
     gates = 4
 
     def cell(self, x_gates, h_gates, state):
-        h_new, c_new, act = K.lstm_cell_forward(x_gates + h_gates, state[:, self.hidden:])
-        return np.concatenate([h_new, c_new], axis=1), (act, c_new)
+        new_state, act = K.lstm_cell_forward(x_gates + h_gates, np.ascontiguousarray(state))
+        return new_state, (act, new_state)
 
-    def cell_backward(self, g, state, act, c_new):
-        hidden = self.hidden
-        d_gates, d_c = K.lstm_cell_backward(g[:, :hidden], g[:, hidden:], act,
-                                            state[:, hidden:], c_new)
+    def cell_backward(self, g, state, act, new_state):
+        d_gates, d_c = K.lstm_cell_backward(np.ascontiguousarray(g), act,
+                                            np.ascontiguousarray(state), new_state)
         return d_gates, d_gates, None, d_c
 
     def cell_backward_ops(self, g, x_gates, h_gates, state):
@@ -201,11 +199,13 @@ class GRUStep(RecurrentStep):
     gates = 3
 
     def cell(self, x_gates, h_gates, state):
-        h_new, act = K.gru_cell_forward(x_gates, h_gates, state)
+        h_new, act = K.gru_cell_forward(np.ascontiguousarray(x_gates), h_gates,
+                                        np.ascontiguousarray(state))
         return h_new, (act, h_gates)
 
     def cell_backward(self, g, state, act, h_gates):
-        return (*K.gru_cell_backward(g, act, h_gates, state), None)
+        return (*K.gru_cell_backward(np.ascontiguousarray(g), act, h_gates,
+                                     np.ascontiguousarray(state)), None)
 
     def cell_backward_ops(self, g, x_gates, h_gates, state):
         x_r, x_z, x_n = x_gates.chunk(3, 1)

@@ -335,7 +335,9 @@ def test_a_recursive_function_decorated_with_no_grad_restores_grad_mode():
 
 def test_set_grad_enabled_called_as_a_function_switches_the_mode():
     mg.set_grad_enabled(False)
-    assert not mg.is_grad_enabled()
+    assert not mg.is_grad_enabled() and not (leaf([1.0]) * 2).requires_grad
+    mg.set_grad_enabled(True)
+    assert mg.is_grad_enabled() and (leaf([1.0]) * 2).requires_grad
 
 
 def test_no_grad_works_as_a_bare_decorator():

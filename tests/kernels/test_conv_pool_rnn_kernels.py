@@ -25,7 +25,8 @@ def _out_size(shape, kernel, stride, padding, dilation):
 
 def _close(computed, expected, dtype, what):
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    assert computed.dtype == expected.dtype, f"{what}: dtype {computed.dtype}, expected {expected.dtype}"
+    assert computed.dtype == expected.dtype, \
+        f"{what}: dtype {computed.dtype}, expected {expected.dtype}"
     np.testing.assert_allclose(computed, expected, rtol=tol, atol=tol,
                                err_msg=f"{what} ({np.dtype(dtype).name}): numba vs reference")
 
@@ -131,13 +132,13 @@ def test_window_average_backward_is_its_adjoint(rng):
 def test_lstm_cell_kernels_numba_equal_reference(dtype, rng):
     batch, hidden = 5, 7
     gates = (3 * rng.standard_normal((batch, 4 * hidden))).astype(dtype)
-    c = rng.standard_normal((batch, hidden)).astype(dtype)
-    expected = rnn.lstm_cell_forward.reference(gates, c)
-    for name, got, want in zip(("h", "c", "gates"), rnn.lstm_cell_forward.numba(gates, c),
+    state = rng.standard_normal((batch, 2 * hidden)).astype(dtype)
+    expected = rnn.lstm_cell_forward.reference(gates, state)
+    for name, got, want in zip(("state", "gates"), rnn.lstm_cell_forward.numba(gates, state),
                                expected):
         _close(got, want, dtype, f"lstm_cell_forward {name}")
-    gh, gc = (rng.standard_normal((batch, hidden)).astype(dtype) for _ in range(2))
-    args = (gh, gc, expected[2], c, expected[1])
+    g_state = rng.standard_normal((batch, 2 * hidden)).astype(dtype)
+    args = (g_state, expected[1], state, expected[0])
     for name, got, want in zip(("gates", "c"), rnn.lstm_cell_backward.numba(*args),
                                rnn.lstm_cell_backward.reference(*args)):
         _close(got, want, dtype, f"lstm_cell_backward d{name}")
@@ -163,15 +164,17 @@ def test_gru_cell_kernels_numba_equal_reference(dtype, rng):
 def test_lstm_cell_backward_matches_finite_differences(rng):
     """The hand-derived gate gradients against central differences of the forward."""
     batch, hidden = 2, 3
-    gates, c = rng.standard_normal((batch, 4 * hidden)), rng.standard_normal((batch, hidden))
-    gh, gc = rng.standard_normal((batch, hidden)), rng.standard_normal((batch, hidden))
+    gates = rng.standard_normal((batch, 4 * hidden))
+    state = rng.standard_normal((batch, 2 * hidden))
+    g_state = rng.standard_normal((batch, 2 * hidden))
 
     def loss(gates, c):
-        h_new, c_new, _ = rnn.lstm_cell_forward.reference(gates, c)
-        return np.sum(h_new * gh) + np.sum(c_new * gc)
+        new_state, _ = rnn.lstm_cell_forward.reference(gates, np.hstack([state[:, :hidden], c]))
+        return np.sum(new_state * g_state)
 
-    _, c_new, act = rnn.lstm_cell_forward.reference(gates, c)
-    d_gates, dc = rnn.lstm_cell_backward.reference(gh, gc, act, c, c_new)
+    new_state, act = rnn.lstm_cell_forward.reference(gates, state)
+    d_gates, dc = rnn.lstm_cell_backward.reference(g_state, act, state, new_state)
+    c = state[:, hidden:]
     np.testing.assert_allclose(d_gates, _numeric(lambda g: loss(g, c), gates), atol=1e-8)
     np.testing.assert_allclose(dc, _numeric(lambda v: loss(gates, v), c), atol=1e-8)
 

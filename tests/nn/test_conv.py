@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-import minigrad.nn as nn
-from minigrad import backend
+from minigrad import backend, nn
 from minigrad.autograd import gradcheck, gradgradcheck
 from minigrad.kernels import conv as K
 from minigrad.nn.conv import Conv1d, Conv2d
@@ -34,17 +33,17 @@ def kernels(request, monkeypatch):
 
 
 CONV2D_OPTIONS = {
-    "plain": dict(),
-    "padded": dict(padding=1),
-    "strided": dict(stride=2, padding=1),
-    "uneven": dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2)),
-    "dilated": dict(dilation=2, padding=2),
-    "same": dict(padding="same", dilation=(1, 2)),
-    "same even kernel": dict(padding="same", kernel_size=(2, 4)),  # the extra zero goes after
-    "valid": dict(padding="valid", stride=(1, 3)),
-    "groups": dict(groups=2, padding=1),
-    "depthwise": dict(groups=4, stride=2),
-    "no bias": dict(bias=False, padding=1),
+    "plain": {},
+    "padded": {"padding": 1},
+    "strided": {"stride": 2, "padding": 1},
+    "uneven": {"stride": (2, 1), "padding": (0, 2), "dilation": (1, 2)},
+    "dilated": {"dilation": 2, "padding": 2},
+    "same": {"padding": "same", "dilation": (1, 2)},
+    "same even kernel": {"padding": "same", "kernel_size": (2, 4)},  # the extra zero goes after
+    "valid": {"padding": "valid", "stride": (1, 3)},
+    "groups": {"groups": 2, "padding": 1},
+    "depthwise": {"groups": 4, "stride": 2},
+    "no bias": {"bias": False, "padding": 1},
 }
 
 
@@ -57,12 +56,12 @@ def test_conv2d_equals_torch(options, kernels):
 
 
 CONV1D_OPTIONS = {
-    "plain": dict(),
-    "strided padded": dict(stride=2, padding=2),
-    "dilated": dict(dilation=3, padding=1),
-    "same": dict(padding="same", dilation=2),
-    "groups": dict(groups=2),
-    "no bias": dict(bias=False, stride=3),
+    "plain": {},
+    "strided padded": {"stride": 2, "padding": 2},
+    "dilated": {"dilation": 3, "padding": 1},
+    "same": {"padding": "same", "dilation": 2},
+    "groups": {"groups": 2},
+    "no bias": {"bias": False, "stride": 3},
 }
 
 
@@ -98,8 +97,8 @@ def test_small_cnn_in_sequential_equals_torch():
     check_module_like_torch(mg_net, torch_net, (2, 1, 7, 7), calls=2)
 
 
-@pytest.mark.parametrize("options", [dict(stride=(1, 2), padding=1),
-                                     dict(dilation=(2, 1), groups=2)], ids=["strided", "grouped"])
+@pytest.mark.parametrize("options", [{"stride": (1, 2), "padding": 1},
+                                     {"dilation": (2, 1), "groups": 2}], ids=["strided", "grouped"])
 def test_conv2d_gradients_match_finite_differences_to_second_order(options, rng, kernels):
     x = mg.tensor(rng.standard_normal((2, 2, 5, 4)), requires_grad=True)
     w = mg.tensor(rng.standard_normal((2, 2 // options.get("groups", 1), 2, 3)),

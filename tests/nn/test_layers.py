@@ -5,11 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from helpers import check_like_torch
 
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from helpers import check_like_torch
 from minigrad.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
@@ -195,3 +195,43 @@ def test_softmax_without_dim_warns_and_uses_torch_legacy_choice():
     with pytest.warns(UserWarning, match="Implicit dimension choice"):
         y = F.softmax(x)
     np.testing.assert_allclose(y.numpy().sum(axis=1), 1, rtol=1e-6)
+
+
+PADS = {
+    "constant last dim": ((1, 2), "constant", 0.5),
+    "constant two dims": ((1, 0, 2, 3), "constant", None),
+    "constant crops": ((-1, 2, 0, -1), "constant", 0.0),
+    "reflect": ((2, 1, 1, 2), "reflect", None),
+    "replicate": ((3, 1, 0, 2), "replicate", None),
+    "circular": ((2, 3, 1, 1), "circular", None),
+}
+
+
+@pytest.mark.parametrize("name", list(PADS))
+def test_pad_equals_torch(name):
+    pads, mode, value = PADS[name]
+    kwargs = {} if value is None else {"value": value}
+    check_like_torch(lambda lib, x: (F if lib is mg else torch.nn.functional).pad(
+        x, pads, mode=mode, **kwargs) * 1.0, (2, 3, 4, 5))
+
+
+def test_pad_rejects_reflection_wider_than_the_input():
+    with pytest.raises(mg.ShapeError, match="pad: reflect padding"):
+        F.pad(mg.randn(1, 2, 3), (3, 0), mode="reflect")
+
+
+def test_one_hot_equals_torch():
+    labels = np.array([[0, 2], [3, 1]])
+    expected = torch.nn.functional.one_hot(torch.tensor(labels), 5).numpy()
+    result = F.one_hot(mg.tensor(labels), 5)
+    assert result.dtype == np.int64
+    np.testing.assert_array_equal(result.numpy(), expected)
+    np.testing.assert_array_equal(F.one_hot(mg.tensor([1, 0])).numpy(), [[0, 1], [1, 0]])
+
+
+def test_one_hot_rejects_out_of_range_and_float_labels():
+    with pytest.raises(mg.OutOfBoundsError, match=r"class values must be smaller than "
+                                                  r"num_classes \(3\), got 3"):
+        F.one_hot(mg.tensor([0, 3]), 3)
+    with pytest.raises(mg.DTypeError, match="one_hot: expected integer class indices"):
+        F.one_hot(mg.tensor([0.0, 1.0]))

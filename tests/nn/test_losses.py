@@ -4,11 +4,11 @@ clear errors."""
 
 import numpy as np
 import pytest
+from helpers import check_like_torch
 
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from helpers import check_like_torch
 from minigrad.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")

@@ -30,11 +30,12 @@ def kernels(request, monkeypatch):
 
 
 MAX_POOL_2D = {
-    "2x2": dict(kernel_size=2),
-    "overlapping": dict(kernel_size=3, stride=1),
-    "padded ceil": dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
-    "uneven dilated": dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), dilation=(2, 3)),
-    "ceil without padding": dict(kernel_size=2, ceil_mode=True),
+    "2x2": {"kernel_size": 2},
+    "overlapping": {"kernel_size": 3, "stride": 1},
+    "padded ceil": {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    "uneven dilated": {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0),
+                       "dilation": (2, 3)},
+    "ceil without padding": {"kernel_size": 2, "ceil_mode": True},
 }
 
 
@@ -44,9 +45,9 @@ def test_max_pool2d_equals_torch(options, kernels):
 
 
 MAX_POOL_1D = {
-    "2": dict(kernel_size=2),
-    "padded ceil": dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
-    "dilated": dict(kernel_size=2, dilation=3, stride=1),
+    "2": {"kernel_size": 2},
+    "padded ceil": {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    "dilated": {"kernel_size": 2, "dilation": 3, "stride": 1},
 }
 
 
@@ -73,13 +74,13 @@ def test_max_pool_gives_the_whole_gradient_to_the_first_of_tied_maxima():
 
 
 AVG_POOL_2D = {
-    "2x2": dict(kernel_size=2),
-    "padded": dict(kernel_size=3, stride=2, padding=1),
-    "padded ceil": dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
-    "padded ceil excluding pad": dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
-                                      count_include_pad=False),
-    "uneven": dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1)),
-    "divisor override": dict(kernel_size=3, padding=1, divisor_override=4),
+    "2x2": {"kernel_size": 2},
+    "padded": {"kernel_size": 3, "stride": 2, "padding": 1},
+    "padded ceil": {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    "padded ceil excluding pad": {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                                      "count_include_pad": False},
+    "uneven": {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 1)},
+    "divisor override": {"kernel_size": 3, "padding": 1, "divisor_override": 4},
 }
 
 
@@ -89,9 +90,9 @@ def test_avg_pool2d_equals_torch(options, kernels):
 
 
 AVG_POOL_1D = {
-    "2": dict(kernel_size=2),
-    "padded ceil": dict(kernel_size=4, stride=3, padding=2, ceil_mode=True),
-    "excluding pad": dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+    "2": {"kernel_size": 2},
+    "padded ceil": {"kernel_size": 4, "stride": 3, "padding": 2, "ceil_mode": True},
+    "excluding pad": {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
 }
 
 

@@ -61,7 +61,8 @@ def check_recurrent_like_torch(mg_module, torch_module, input_shape, state_shape
 
     mg_out, torch_out = _flat(call(mg_module, mg_in)), _flat(call(torch_module, torch_in))
     where = f"{mg_module!r} on input {input_shape}, states {state_shapes}"
-    assert len(mg_out) == len(torch_out), f"{where}: {len(mg_out)} outputs, expected {len(torch_out)}"
+    assert len(mg_out) == len(torch_out), \
+        f"{where}: {len(mg_out)} outputs, expected {len(torch_out)}"
     cotangents = [rng.standard_normal(tuple(t.shape)) for t in torch_out]
     for k, (m, t) in enumerate(zip(mg_out, torch_out)):
         assert m.shape == tuple(t.shape), f"{where}: output {k} shape {m.shape}, expected {t.shape}"
@@ -80,10 +81,11 @@ def check_recurrent_like_torch(mg_module, torch_module, input_shape, state_shape
 LAYERS = {"RNN": (RNN, torch.nn.RNN), "LSTM": (LSTM, torch.nn.LSTM), "GRU": (GRU, torch.nn.GRU)}
 
 OPTIONS = {
-    "one layer": dict(),
-    "two layers bidirectional": dict(num_layers=2, bidirectional=True),
-    "three layers batch_first": dict(num_layers=3, batch_first=True),
-    "bidirectional batch_first no bias": dict(bidirectional=True, batch_first=True, bias=False),
+    "one layer": {},
+    "two layers bidirectional": {"num_layers": 2, "bidirectional": True},
+    "three layers batch_first": {"num_layers": 3, "batch_first": True},
+    "bidirectional batch_first no bias": {"bidirectional": True, "batch_first": True,
+                                          "bias": False},
 }
 
 
@@ -111,7 +113,7 @@ def test_recurrent_layer_equals_torch(layer, options, with_state, kernels):
 @pytest.mark.parametrize("layer", LAYERS.keys())
 def test_unbatched_sequence_equals_torch(layer):
     mg_cls, torch_cls = LAYERS[layer]
-    options = dict(num_layers=2, bidirectional=True)
+    options = {"num_layers": 2, "bidirectional": True}
     input_shape, states = _shapes(options, True, layer == "LSTM", batched=False)
     check_recurrent_like_torch(mg_cls(FEATURES, HIDDEN, **options),
                                torch_cls(FEATURES, HIDDEN, **options), input_shape, states)

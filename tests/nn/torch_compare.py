@@ -9,9 +9,9 @@ afterwards (so running statistics are compared too).
 """
 
 import numpy as np
+from helpers import make_inputs
 
 import minigrad as mg
-from helpers import make_inputs
 
 TOLERANCE = 1e-8
 

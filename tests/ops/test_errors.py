@@ -157,19 +157,52 @@ BAD_INPUTS = [
      r"backend.use: unknown backend 'cuda'"),
 ]
 
-# bad inputs that still escape as raw NumPy/Python errors: each flips to a pass when fixed
-RAW_ERRORS = [
-    ("ragged nested lists", lambda: mg.tensor([[1, 2], [3]]), mg.MinigradError),
+# bad inputs that once escaped as raw NumPy/Python errors
+BAD_INPUTS += [
+    ("ragged nested lists", lambda: mg.tensor([[1, 2], [3]]), mg.ShapeError, ValueError,
+     r"tensor: cannot make a tensor of list"),
+    ("a string tensor", lambda: mg.tensor("abc"), mg.DTypeError, TypeError,
+     r"tensor: cannot make a tensor of dtype <U3 from str"),
+    ("a dict tensor", lambda: mg.tensor({"a": 1}), mg.DTypeError, TypeError,
+     r"from dict; expected numbers or booleans"),
     ("setitem of a value with the wrong shape", lambda: ones(3).__setitem__(slice(0, 2), ones(3)),
-     mg.ShapeError),
+     mg.ShapeError, ValueError, r"setitem: cannot update a tensor of shape \(3,\) in place"),
     ("in-place add of a non-broadcastable tensor", lambda: ones(3).__iadd__(ones(2)),
-     mg.ShapeError),
-    ("chunk into 0 pieces", lambda: ones(4).chunk(0), mg.RangeError),
-    ("zeros of a negative size", lambda: mg.zeros(-1), mg.MinigradError),
-    ("mean over dim 1 of a 0-d tensor", lambda: ones().mean(1), mg.OutOfBoundsError),
-    ("cat of 0-d tensors", lambda: mg.cat([ones(), ones()]), mg.ShapeError),
-    ("a string tensor", lambda: mg.tensor("abc"), mg.DTypeError),
+     mg.ShapeError, ValueError, r"add_: cannot update a tensor of shape \(3,\) in place"),
+    ("chunk into 0 pieces", lambda: ones(4).chunk(0), mg.RangeError, ValueError,
+     r"chunk: chunks must be at least 1, got 0"),
+    ("split into pieces of size 0", lambda: ones(4).split(0), mg.RangeError, ValueError,
+     r"split: split_size must be at least 1, got 0"),
+    ("zeros of a negative size", lambda: mg.zeros(-1), mg.RangeError, ValueError,
+     re.escape("size (-1,): dimensions cannot be negative")),
+    ("randn of a negative size", lambda: mg.randn(2, -1), mg.RangeError, ValueError,
+     r"dimensions cannot be negative"),
+    ("mean over dim 1 of a 0-d tensor", lambda: ones().mean(1), mg.OutOfBoundsError, IndexError,
+     re.escape("mean: dim 1 out of range for a tensor with 0 dimensions (expected -1 <= dim < 1)")),
+    ("cat of 0-d tensors", lambda: mg.cat([ones(), ones()]), mg.ShapeError, ValueError,
+     r"cat: zero-dimensional tensors cannot be concatenated"),
+    ("stack along a bad dim", lambda: mg.stack([ones(2), ones(2)], 3), mg.OutOfBoundsError,
+     IndexError, r"stack: dim 3 out of range"),
 ]
+
+# bad inputs still accepted silently or escaping as raw errors: each flips to a pass when fixed
+NOT_YET_CAUGHT = [
+    ("in-place add of a float to an int tensor (silently truncates)",
+     lambda: mg.tensor([1, 2]).__iadd__(0.5), mg.DTypeError),
+    ("reshape to a negative size other than -1", lambda: ones(6).reshape(-2, 3), mg.ShapeError),
+    ("expand with -1 for a new leading dim", lambda: ones(3).expand(-1, 3), mg.ShapeError),
+    ("linspace with a negative number of steps", lambda: mg.linspace(0, 1, -1), mg.RangeError),
+    ("where with a float condition", lambda: mg.where(ones(2), ones(2), ones(2)), mg.DTypeError),
+    ("manual_seed of a string", lambda: mg.manual_seed("a"), mg.MinigradError),
+]
+
+
+@pytest.mark.parametrize("what, call, error", NOT_YET_CAUGHT,
+                         ids=[case[0] for case in NOT_YET_CAUGHT])
+@pytest.mark.xfail(strict=True, reason="bug: accepted silently or a raw error reaches the user")
+def test_a_bad_input_not_yet_caught(what, call, error):
+    with pytest.raises(error):
+        call()
 
 
 @pytest.mark.parametrize("what, call, error, builtin, message", BAD_INPUTS,
@@ -182,12 +215,6 @@ def test_a_bad_input_raises_a_minigrad_error_naming_op_and_shapes(what, call, er
         f"{what}: {type(raised.value).__name__} is not a {builtin.__name__}"
     assert re.search(message, str(raised.value)), \
         f"{what}: expected a message matching {message!r}, got {str(raised.value)!r}"
-
-
-@pytest.mark.parametrize("what, call, error", RAW_ERRORS, ids=[case[0] for case in RAW_ERRORS])
-def test_a_bad_input_never_surfaces_as_a_raw_numpy_error(what, call, error):
-    with pytest.raises(error):
-        call()
 
 
 @pytest.mark.parametrize("error, builtin", [

@@ -75,12 +75,19 @@ def shape_and_dims(draw, shapes=SHAPES):
     """A shape and a ``dim`` argument for it: None, one dim (maybe negative) or a tuple."""
     shape = draw(shapes)
     ndim = len(shape)
-    if ndim == 0:
-        return shape, None
+    if ndim == 0:  # a 0-d tensor takes dim 0 or -1, as in PyTorch
+        return shape, draw(st.sampled_from([None, 0, -1, (0,)]))
     one = st.integers(-ndim, ndim - 1)
     many = st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(
         lambda dims: tuple(d - ndim if i % 2 else d for i, d in enumerate(dims)))
     return shape, draw(st.one_of(st.none(), one, many))
+
+
+def reduced_count(shape, dims):
+    """How many elements each output of a reduction over ``dims`` sums."""
+    if not shape or dims is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[d] for d in ((dims,) if isinstance(dims, int) else dims)]))
 
 
 # -- elementwise --------------------------------------------------------------------------
@@ -193,25 +200,23 @@ def test_sum_and_mean_gradients_match_finite_differences(case, keepdim, seed, la
     check_unary(lambda x: mg.mean(x, dims, keepdim), shape, seed, layout)
 
 
-@given(case=shape_and_dims(), keepdim=st.booleans(), correction=st.sampled_from([0, 1, 2]),
+@given(case=shape_and_dims(SHAPES_0D), keepdim=st.booleans(),
+       correction=st.sampled_from([0, 1, 2]),
        seed=SEEDS, layout=LAYOUTS)
 def test_var_and_std_gradients_match_finite_differences(case, keepdim, correction, seed,
                                                         layout):
     shape, dims = case
-    count = np.prod([shape[d] for d in dims] if isinstance(dims, tuple) else
-                    [shape[dims]] if dims is not None else shape)
+    count = reduced_count(shape, dims)
     if count - correction <= 0:
         correction = 0
-    if count < 2:  # std of one element is 0: sqrt has no derivative there
-        return check_unary(lambda x: x.var(dims, keepdim=keepdim, correction=correction),
-                           shape, seed, layout)
     check_unary(lambda x: x.var(dims, keepdim=keepdim, correction=correction), shape, seed,
                 layout)
-    check_unary(lambda x: mg.std(x, dims, keepdim=keepdim, correction=correction), shape,
-                seed, layout)
+    if count >= 2:  # the std of one element is 0, where sqrt has no derivative
+        check_unary(lambda x: mg.std(x, dims, keepdim=keepdim, correction=correction), shape,
+                    seed, layout)
 
 
-@given(case=shape_and_dims(), keepdim=st.booleans(), seed=SEEDS, layout=LAYOUTS)
+@given(case=shape_and_dims(SHAPES_0D), keepdim=st.booleans(), seed=SEEDS, layout=LAYOUTS)
 def test_amax_and_amin_gradients_match_finite_differences(case, keepdim, seed, layout):
     shape, dims = case
     check_unary(lambda x: x.amax(dims, keepdim), shape, seed, layout, "distinct")
