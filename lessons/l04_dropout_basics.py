@@ -147,7 +147,8 @@ mc_ok = max(max_z[inverted_key], max_z[vanilla_key]) < 4 and max_z[control_key] 
 acc_diff = final_acc["inverted"].mean() - final_acc["vanilla"].mean()
 diff_stderr = np.sqrt(sum(a.var(ddof=1) / len(a) for a in final_acc.values()))
 train_ok = abs(acc_diff) < 2 * diff_stderr
-status = {2: "REPRODUCED", 1: "NUANCED", 0: "NOT REPRODUCED"}[mc_ok + train_ok]
+held = [mc_ok, train_ok]
+status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
 lesson.verdict(
     "C09", status,
     f"max |z| inverted {max_z[inverted_key]:.2f}, vanilla {max_z[vanilla_key]:.2f} "
@@ -218,12 +219,14 @@ ax_a.axhline(scaled_acc.mean(), color="C3", ls="--", label="weight scaling (eval
 ax_a.set(xscale="log", xlabel="K (number of masks averaged)", ylabel="test accuracy",
          title=f"C11 ensemble of sub-networks vs weight scaling ({len(seeds)} seeds)")
 ax_a.set_xticks(Ks, [str(k) for k in Ks])
+ax_a.minorticks_off()
 ax_a.legend(fontsize=8)
 ax_b.errorbar(Ks, agreement.mean(0), yerr=agreement.std(0), marker="o", capsize=3,
               color="C2", label="same predicted class")
 ax_b.set(xscale="log", xlabel="K (number of masks averaged)",
          ylabel="agreement with weight scaling", title="C11 how often the two agree")
 ax_b.set_xticks(Ks, [str(k) for k in Ks])
+ax_b.minorticks_off()
 ax_b.legend()
 lesson.figure(fig, "c11_ensemble")
 

@@ -117,7 +117,8 @@ ax_bar.set(ylabel="accuracy (final epoch)", title="C10 gap and test accuracy (±
 ax_bar.legend()
 lesson.figure(fig, "c10_overfitting")
 
-status = {2: "REPRODUCED", 1: "NUANCED", 0: "NOT REPRODUCED"}[gap_smaller + test_higher]
+held = [gap_smaller, test_higher]
+status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
 lesson.verdict(
     "C10", status,
     f"train−test gap {gap[NONE].mean():.3f} → {gap[HIDDEN].mean():.3f} with dropout; test acc "
@@ -200,7 +201,7 @@ for name in (NONE, HIDDEN):
           f"{mean_std(coadapt[name]['ablation'])}")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
 bins = np.linspace(-1, 1, 41)
 for name, color in ((NONE, "C0"), (HIDDEN, "C3")):
     matrix = coadapt[name]["matrix"]
@@ -209,19 +210,21 @@ for name, color in ((NONE, "C0"), (HIDDEN, "C3")):
 axes[0].set(xlabel="correlation between two hidden units (layer 2, test set)",
             ylabel="density", title=f"C12 pairwise correlations (seed {seeds[0]})")
 axes[0].legend(fontsize=8)
-for ax, key, label in ((axes[1], "corr", "mean |correlation| between units"),
-                       (axes[2], "ablation", "test accuracy lost, half the units removed")):
+for ax, key, label, title in (
+        (axes[1], "corr", "mean |correlation| between units", "C12 correlation"),
+        (axes[2], "ablation", "test accuracy lost", "C12 reliance: remove half the units")):
     values = [coadapt[NONE][key], coadapt[HIDDEN][key]]
     ax.bar([NONE, HIDDEN], [v.mean() for v in values], yerr=[v.std(ddof=1) for v in values],
            capsize=4, color=["C0", "C3"])
     for i, v in enumerate(values):
         ax.scatter(np.full(len(v), i), v, color="k", s=10, zorder=3,
                    label="one seed" if i == 0 else None)
-    ax.set(ylabel=label, title=f"C12 {label.split(',')[0]} ({len(seeds)} seeds)")
+    ax.set(ylabel=label, title=f"{title} ({len(seeds)} seeds)")
     ax.legend(fontsize=8)
 lesson.figure(fig, "c12_coadaptation")
 
-status = {2: "REPRODUCED", 1: "NUANCED", 0: "NOT REPRODUCED"}[corr_lower + ablation_lower]
+held = [corr_lower, ablation_lower]
+status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
 lesson.verdict(
     "C12", status,
     f"mean |corr| of layer-2 units {mean_std(coadapt[NONE]['corr'])} → "
@@ -346,14 +349,14 @@ fig, (ax_curve, ax_ratio) = plt.subplots(1, 2, figsize=(12, 4.2),
 train_mode, eval_mode = curves17[0]
 ax_curve.plot(train_mode, color="C3", lw=0.8, label="training mode (what backward sees)")
 ax_curve.plot(eval_mode, color="C0", lw=0.8, label="same batch, dropout off (eval mode)")
-ax_curve.set(xlabel="step", ylabel="mini-batch cross-entropy", yscale="log",
+ax_curve.set(xlabel="step", ylabel="mini-batch cross-entropy",
              title=f"C17 the loss with dropout on and off (seed {seeds[0]})")
 ax_curve.legend()
 ax_ratio.bar(range(len(seeds)), ratio, color="C3")
 ax_ratio.axhline(1, color="k", ls="--", lw=1, label="equally rough")
 ax_ratio.set_xticks(range(len(seeds)), [f"seed {s}" for s in seeds])
 ax_ratio.set(ylabel="roughness train mode / eval mode", title="C17 roughness ratio")
-ax_ratio.legend()
+ax_ratio.legend(loc="lower right")
 lesson.figure(fig, "c17_noisy_loss")
 
 status = "REPRODUCED" if (ratio > 1).all() else ("NUANCED" if (ratio > 1).any()
@@ -410,7 +413,8 @@ ax.set(ylabel="test accuracy (final epoch)", ylim=(low - 0.05, None),
 ax.legend()
 lesson.figure(fig, "c18_where")
 
-status = {2: "REPRODUCED", 1: "NUANCED", 0: "NOT REPRODUCED"}[hidden_best + output_hurts]
+held = [hidden_best, output_hurts]
+status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
 lesson.verdict(
     "C18", status,
     f"test acc hidden-only {mean_std(test_acc[HIDDEN])}, +input {mean_std(test_acc[INPUT])}, "
@@ -461,17 +465,18 @@ for width, row, best in zip(widths, mean_sweep, best_p):
           f"  → best p {best}")
 
 # %%
-fig, (ax_heat, ax_best) = plt.subplots(1, 2, figsize=(12, 4.2))
-image = ax_heat.imshow(mean_sweep, cmap="viridis", aspect="auto", origin="lower")
+fig, (ax_heat, ax_best) = plt.subplots(1, 2, figsize=(12.5, 4.2), layout="constrained")
+image = ax_heat.imshow(mean_sweep, cmap="YlGn", aspect="auto", origin="lower")
 for i in range(len(widths)):
+    best = mean_sweep[i].argmax()
     for j in range(len(rates)):
-        ax_heat.text(j, i, f"{mean_sweep[i, j]:.3f}", ha="center", va="center",
-                     color="w" if j != mean_sweep[i].argmax() else "r", fontsize=8,
-                     fontweight="bold" if j == mean_sweep[i].argmax() else "normal")
+        ax_heat.text(j, i, f"{mean_sweep[i, j]:.3f}", ha="center", va="center", fontsize=9,
+                     color="C3" if j == best else "k", fontweight="bold" if j == best else None)
+    ax_heat.add_patch(plt.Rectangle((best - 0.5, i - 0.5), 1, 1, fill=False, ec="C3", lw=2))
 ax_heat.set_xticks(range(len(rates)), [str(r) for r in rates])
 ax_heat.set_yticks(range(len(widths)), [str(w) for w in widths])
 ax_heat.set(xlabel="drop rate p", ylabel="hidden width",
-            title=f"C19 test accuracy (mean of {len(sweep_seeds)} seeds; red = best p)")
+            title=f"C19 test accuracy (mean of {len(sweep_seeds)} seeds; boxed = best p)")
 fig.colorbar(image, ax=ax_heat, label="test accuracy")
 for j, rate in enumerate(rates):
     ax_best.errorbar(widths, sweep[:, j].mean(1), yerr=sweep[:, j].std(1), marker="o",
@@ -479,6 +484,7 @@ for j, rate in enumerate(rates):
 ax_best.set(xscale="log", xlabel="hidden width", ylabel="test accuracy",
             title="C19 test accuracy vs width for each drop rate")
 ax_best.set_xticks(widths, [str(w) for w in widths])
+ax_best.minorticks_off()
 ax_best.legend(fontsize=8)
 lesson.figure(fig, "c19_width_rate")
 

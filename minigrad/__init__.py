@@ -12,7 +12,8 @@ from minigrad.creation import (arange, empty, eye, from_numpy, full, full_like, 
                                ones_like, rand, randint, randn, randperm, tensor, zeros,
                                zeros_like)
 from minigrad.errors import (AnomalyError, DTypeError, GradcheckError, GradError, MinigradError,
-                             OutOfBoundsError, RangeError, ShapeError, StateError)
+                             OutOfBoundsError, RangeError, SerializationError, ShapeError,
+                             StateError)
 from minigrad.ops import (abs, amax, amin, argmax, argmin, cat, chunk, clamp, einsum, exp,
                           flatten, log, log_softmax, logsumexp, matmul, max, maximum, mean, min,
                           minimum, permute, pow, relu, reshape, sigmoid, sign, softmax, split, sqrt,

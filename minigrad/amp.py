@@ -119,10 +119,10 @@ class GradScaler:
             return
         state = self._state_of(optimizer)
         if state["stage"] == UNSCALED:
-            raise StateError("unscale_() has already been called on this optimizer since the "
-                             "last update().")
+            raise StateError("GradScaler: unscale_() has already been called on this optimizer "
+                             "since the last update().")
         if state["stage"] == STEPPED:
-            raise StateError("unscale_() is being called after step().")
+            raise StateError("GradScaler: unscale_() is being called after step().")
         inverse = np.float32(1.0 / self._scale)
         found_inf = False
         for group in optimizer.param_groups:
@@ -144,10 +144,12 @@ class GradScaler:
         if not self._enabled:
             return optimizer.step(*args, **kwargs)
         if "closure" in kwargs:
-            raise StateError("Closure use is not currently supported if GradScaler is enabled.")
+            raise StateError("GradScaler: Closure use is not currently supported if GradScaler "
+                             "is enabled.")
         state = self._state_of(optimizer)
         if state["stage"] == STEPPED:
-            raise StateError("step() has already been called since the last update().")
+            raise StateError("GradScaler: step() has already been called since the last "
+                             "update().")
         if state["stage"] == READY:
             self.unscale_(optimizer)
         result = None if state["found_inf"] else optimizer.step(*args, **kwargs)
@@ -163,7 +165,7 @@ class GradScaler:
         else:
             checks = [s["found_inf"] for s in self._per_optimizer.values() if "found_inf" in s]
             if not checks:
-                raise StateError("No inf checks were recorded prior to update().")
+                raise StateError("GradScaler: No inf checks were recorded prior to update().")
             self._update_scale(any(checks))
         self._per_optimizer = {}
 
@@ -212,8 +214,8 @@ class GradScaler:
         if not self._enabled:
             return
         if not state_dict:
-            raise StateError("The source state dict is empty, possibly because it was saved "
-                             "from a disabled instance of GradScaler.")
+            raise StateError("GradScaler: The source state dict is empty, possibly because it "
+                             "was saved from a disabled instance of GradScaler.")
         self._scale = float(state_dict["scale"])
         self._growth_factor = float(state_dict["growth_factor"])
         self._backoff_factor = float(state_dict["backoff_factor"])

@@ -33,6 +33,11 @@ class StateError(MinigradError, RuntimeError):
     """An object used in the wrong state (e.g. a scheduler before its optimizer stepped)."""
 
 
+class SerializationError(MinigradError, ValueError):
+    """A file that is not a minigrad checkpoint, or one that is truncated or corrupt; or an
+    object ``save`` cannot store."""
+
+
 class GradcheckError(MinigradError, AssertionError):
     """An analytic gradient that disagrees with finite differences."""
 

@@ -15,17 +15,12 @@ import zipfile
 
 import numpy as np
 
-from minigrad.errors import MinigradError
+from minigrad.errors import SerializationError
 from minigrad.tensor import Tensor
 
 FORMAT = "minigrad-checkpoint"
 VERSION = 1
 HEADER = "__minigrad_header__"
-
-
-class SerializationError(MinigradError, ValueError):
-    """A file that is not a minigrad checkpoint, or one that is truncated or corrupt; or an
-    object ``save`` cannot store."""
 
 
 def save(obj, path) -> None:
@@ -63,11 +58,15 @@ def load(path):
                                          f"version {header.get('version')!r}, expected {FORMAT!r} "
                                          f"version {VERSION}")
             return _decode(header["root"], archive)
-    except SerializationError:
+    except (SerializationError, FileNotFoundError):
         raise
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile,
+    except ValueError as error:
+        if "pickle" in str(error):  # NumPy took it for a pickle; never suggest unpickling
+            raise SerializationError(f"load: {name!r} is not a minigrad checkpoint: it looks "
+                                     "like pickled data, which minigrad never loads") from None
+        raise SerializationError(f"load: {name!r} is not a readable minigrad checkpoint "
+                                 f"(truncated or corrupt?): {error}") from None
+    except (OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile,
             UnicodeDecodeError) as error:
         raise SerializationError(f"load: {name!r} is not a readable minigrad checkpoint "
                                  f"(truncated or corrupt?): {type(error).__name__}: "

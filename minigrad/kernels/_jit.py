@@ -5,16 +5,19 @@ decorated function is compiled only when it is first called with the Numba backe
 ``numba.njit(cache=True)`` on a module-level function, which Numba caches on disk, so later
 processes load the machine code instead of compiling again.
 
-A call picks the implementation: the reference under the NumPy backend or when the first
-argument is smaller than ``threshold`` elements (a Numba call costs a few microseconds of
+A call picks the implementation: the reference under the NumPy backend, for float16 and
+when the first argument is smaller than ``threshold`` elements (a Numba call costs a few microseconds of
 dispatch, more than NumPy needs for a tiny array); the compiled function otherwise.
 """
 
 import functools
 
+import numpy as np
+
 from minigrad import backend
 
 
+HALF = np.dtype(np.float16)
 prange = range  # kernels loop with ``prange``; it becomes numba.prange when they compile
 
 
@@ -30,8 +33,9 @@ class Kernel:
         functools.update_wrapper(self, source)
 
     def __call__(self, *args):
-        if backend.current == "numpy" or args[0].size < self.threshold:
-            return self.reference(*args)
+        first = args[0]
+        if backend.current == "numpy" or first.size < self.threshold or first.dtype == HALF:
+            return self.reference(*args)  # (Numba does not compute in float16)
         return self.numba(*args)
 
     def numba(self, *args):

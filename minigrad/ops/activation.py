@@ -15,18 +15,6 @@ from minigrad.ops.unary import where
 from minigrad.tensor import Tensor
 
 
-def _fast():
-    """True when backward need not be differentiable (no ``create_graph``)."""
-    return not grad_mode._state["enabled"]
-
-
-def run_kernel(kernel, *args):
-    """Call ``kernel``; float16 arrays have no Numba path, so they take the NumPy reference."""
-    if args[0].dtype == np.float16:
-        return kernel.reference(*args)
-    return kernel(*args)
-
-
 def _normal_density(x: Tensor) -> Tensor:
     """φ(x) = e^(-x²/2) / √(2π), in Tensor ops."""
     return (x * x * -0.5).exp() * K.INV_SQRT_2PI
@@ -38,12 +26,12 @@ class LeakyReLU(Function):
     def forward(self, x, negative_slope):
         self.slope = negative_slope
         self.save_for_backward(x)
-        return run_kernel(K.leaky_relu_forward, x, negative_slope)
+        return K.leaky_relu_forward(x, negative_slope)
 
     def backward(self, gy):
         (x,) = self.saved_tensors
-        if _fast():
-            return Tensor._make(run_kernel(K.leaky_relu_backward, x.data, gy.data, self.slope))
+        if not grad_mode._state["enabled"]:
+            return Tensor._make(K.leaky_relu_backward(x.data, gy.data, self.slope))
         return gy * np.where(x.data > 0, 1, self.slope).astype(gy.dtype)
 
 
@@ -53,12 +41,12 @@ class ELU(Function):
     def forward(self, x, alpha):
         self.alpha = alpha
         self.save_for_backward(x)
-        return run_kernel(K.elu_forward, x, alpha)
+        return K.elu_forward(x, alpha)
 
     def backward(self, gy):
         (x,) = self.saved_tensors
-        if _fast():
-            return Tensor._make(run_kernel(K.elu_backward, x.data, gy.data, self.alpha))
+        if not grad_mode._state["enabled"]:
+            return Tensor._make(K.elu_backward(x.data, gy.data, self.alpha))
         # exp of min(x, 0): the branch not taken must stay finite, or 0·∞ poisons the
         # second derivative
         return where(x.data > 0, gy, gy * x.clamp(max=0).exp() * self.alpha)
@@ -69,7 +57,7 @@ class NormalCdf(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return run_kernel(K.normal_cdf, x)
+        return K.normal_cdf(x)
 
     def backward(self, gy):
         (x,) = self.saved_tensors
@@ -81,12 +69,12 @@ class GELU(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return run_kernel(K.gelu_forward, x)
+        return K.gelu_forward(x)
 
     def backward(self, gy):
         (x,) = self.saved_tensors
-        if _fast():
-            return Tensor._make(run_kernel(K.gelu_backward, x.data, gy.data))
+        if not grad_mode._state["enabled"]:
+            return Tensor._make(K.gelu_backward(x.data, gy.data))
         return gy * (NormalCdf.apply(x) + x * _normal_density(x))
 
 
@@ -96,12 +84,12 @@ class GELUTanh(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return run_kernel(K.gelu_tanh_forward, x)
+        return K.gelu_tanh_forward(x)
 
     def backward(self, gy):
         (x,) = self.saved_tensors
-        if _fast():
-            return Tensor._make(run_kernel(K.gelu_tanh_backward, x.data, gy.data))
+        if not grad_mode._state["enabled"]:
+            return Tensor._make(K.gelu_tanh_backward(x.data, gy.data))
         x2 = x * x
         t = ((x + x2 * x * K.KAPPA) * K.SQRT_2_OVER_PI).tanh()
         du = (x2 * (3 * K.KAPPA) + 1) * K.SQRT_2_OVER_PI
@@ -113,12 +101,12 @@ class SiLU(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return run_kernel(K.silu_forward, x)
+        return K.silu_forward(x)
 
     def backward(self, gy):
         (x,) = self.saved_tensors
-        if _fast():
-            return Tensor._make(run_kernel(K.silu_backward, x.data, gy.data))
+        if not grad_mode._state["enabled"]:
+            return Tensor._make(K.silu_backward(x.data, gy.data))
         s = x.sigmoid()
         return gy * s * (1 + x * (1 - s))
 

@@ -6,6 +6,7 @@ input's shape, so no op here has to think about broadcasting.
 
 import numpy as np
 
+from minigrad import amp
 from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
@@ -163,4 +164,7 @@ def pow(a, b):
 
 
 def matmul(a, b):
-    return MatMul.apply(*lift_pair(a, b, "matmul"))
+    a, b = lift_pair(a, b, "matmul")
+    if amp._state["dtype"] is not None:  # inside autocast: compute in float16
+        a, b = amp.autocast_inputs(a, b)
+    return MatMul.apply(a, b)

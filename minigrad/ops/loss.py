@@ -54,7 +54,7 @@ class CrossEntropy(Function):
                 logits.data, self.lse, self.target, self.weight, row_scale, self.ignore_index,
                 self.smoothing))
         a, total = K.target_weights(self.target, self.weight, self.ignore_index,
-                                              self.smoothing, logits.shape[1])
+                                    self.smoothing, logits.shape[1])
         row_scale = gy.broadcast_to((rows,)).reshape(rows, 1)
         return row_scale * (softmax(logits, 1) * total[:, None] - a)
 
@@ -73,11 +73,12 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
         input = input.float()
     n_classes = input.shape[1 if input.ndim > 1 else 0]
     weight = _class_weight(weight, n_classes, input.dtype, "cross_entropy")
-    if np.issubdtype(_raw(target).dtype, np.floating) and target.shape == input.shape:
-        return _cross_entropy_with_probabilities(input, _raw_tensor(target, input.dtype),
-                                                 weight, reduction, label_smoothing)
-    target = _raw(target)
-    rows, target = _class_rows(input, target, ignore_index, "cross_entropy")
+    raw = _raw(target)
+    if np.issubdtype(raw.dtype, np.floating) and raw.shape == input.shape:
+        target = target if isinstance(target, Tensor) else Tensor._make(raw.astype(input.dtype))
+        return _cross_entropy_with_probabilities(input, target, weight, reduction,
+                                                 label_smoothing)
+    rows, target = _class_rows(input, raw, ignore_index, "cross_entropy")
     if weight is None:
         weight = np.ones(n_classes, dtype=input.dtype)
     loss = CrossEntropy.apply(rows, target=target.ravel(), weight=weight,
@@ -142,14 +143,19 @@ def _class_rows(input, target, ignore_index, op):
         raise ShapeError(f"{op}: target shape {target.shape} does not match input shape "
                          f"{input.shape} (expected target shape {expected})")
     n_classes = input.shape[1 if input.ndim > 1 else 0]
+    if target.min(initial=0) < 0 or target.max(initial=0) >= n_classes:  # slow path: look closer
+        _check_class_range(target, n_classes, ignore_index, op)
+    if input.ndim > 2:  # (N, C, d₁, ...) -> (N·d₁·..., C)
+        input = input.permute(0, *range(2, input.ndim), 1)
+    return input.reshape(-1, n_classes), target.astype(np.int64, copy=False)
+
+
+def _check_class_range(target, n_classes, ignore_index, op):
     wrong = (target != ignore_index) & ((target < 0) | (target >= n_classes))
     if wrong.any():
         raise OutOfBoundsError(f"{op}: target {target[wrong].flat[0]} is out of bounds for "
                                f"{n_classes} classes (valid: 0 to {n_classes - 1}, or "
                                f"ignore_index={ignore_index})")
-    if input.ndim > 2:  # (N, C, d₁, ...) -> (N·d₁·..., C)
-        input = input.permute(0, *range(2, input.ndim), 1)
-    return input.reshape(-1, n_classes), target.astype(np.int64, copy=False)
 
 
 # -- binary cross-entropy -------------------------------------------------------------------------

@@ -15,10 +15,6 @@ from minigrad.kernels import norm as K
 from minigrad.tensor import Tensor
 
 
-def _fast():
-    return not grad_mode._state["enabled"]
-
-
 class BatchNorm(Function):
     """y = γ·(x - μ)·r + β per channel, r = 1/√(σ² + ε), for x viewed as (N, C, L).
 
@@ -37,7 +33,7 @@ class BatchNorm(Function):
     def backward(self, gy):
         x, weight = self.saved_tensors
         channels = self.input_shape[1]
-        if _fast():
+        if not grad_mode._state["enabled"]:
             grads = self._backward_arrays(x.data, weight.data, gy.data)
         else:
             grads = self._backward_tensors(x, weight, gy)
@@ -98,7 +94,7 @@ class LayerNorm(Function):
 
     def backward(self, gy):
         x, *affine = self.saved_tensors
-        if _fast():
+        if not grad_mode._state["enabled"]:
             weight = affine[0].data.reshape(self.size) if affine else np.ones(self.size, x.dtype)
             grads = K.layer_norm_backward(x.data.reshape(-1, self.size),
                                           gy.data.reshape(-1, self.size), self.mean,

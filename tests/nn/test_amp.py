@@ -161,3 +161,16 @@ def test_scaler_follows_torch_through_overflows_and_growth():
         assert our_optimizer.steps == their_optimizer.steps
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
     assert ours.state_dict() == {k: v for k, v in theirs.state_dict().items()}
+
+
+def test_autocast_training_step_of_a_full_size_mlp():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
+    scaler = amp.GradScaler()
+    optimizer = _Optimizer(list(model.parameters()))
+    with amp.autocast():
+        loss = F.cross_entropy(model(mg.randn(128, 784)), mg.randint(0, 10, (128,)))
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    assert optimizer.steps == 1 and model[0].weight.grad.dtype == np.float32
