@@ -111,9 +111,10 @@ for layer_norm, color in ((False, "C0"), (True, "C3")):
                      color=color, label=f"{label} (spread {spread[layer_norm]:.3f})")
     axes[1].plot(scales, [np.mean(results25[layer_norm, s]["loss"]) for s in scales], "o-",
                  color=color, label=label)
-    for scale, style in zip(scales, ["-", "--", ":", "-.", (0, (1, 3))]):
+    shades = (plt.cm.Reds if layer_norm else plt.cm.Blues)(np.linspace(0.35, 1, len(scales)))
+    for scale, shade in zip(scales, shades):
         axes[2].plot(range(1, HIDDEN_LAYERS + 1), results25[layer_norm, scale]["initial_stds"],
-                     ls=style, color=color, label=f"{label}, s={scale}")
+                     "o-" if layer_norm else "s--", ms=4, color=shade, label=f"{label}, s={scale}")
 axes[0].set(xscale="log", xlabel="init scale s (× He normal)", ylabel="test accuracy",
             title=f"C25 final test accuracy ({len(seeds)} seeds, {epochs25} epochs)")
 axes[1].set(xscale="log", yscale="log", xlabel="init scale s (× He normal)",
@@ -147,6 +148,12 @@ lesson.verdict(
 # more slowly relative to its size, so a normalized layer initialized too large learns slowly
 # and one initialized too small learns fast. Without normalization the same factor compounds
 # over depth, so the network either starts with a vanishing signal or with enormous logits.
+#
+# So LayerNorm changes *how* a bad scale hurts rather than guaranteeing that it does not:
+# a huge or vanishing signal without it, a too-slow or too-fast effective learning rate with
+# it. Whether that leaves results less sensitive to the init scale at a fixed training budget
+# is exactly what the two spreads in the verdict line compare; the left panel shows where each
+# network is best.
 
 # %% [markdown]
 # ## C26: LSTM — orthogonal recurrent weights and a forget-gate bias of 1 help long dependencies

@@ -11,6 +11,7 @@ dispatch, more than NumPy needs for a tiny array); the compiled function otherwi
 """
 
 import functools
+import os
 
 import numpy as np
 
@@ -41,6 +42,11 @@ class Kernel:
     def numba(self, *args):
         """Always the compiled version (tests and benchmarks hold it against the reference)."""
         if self._compiled is None:
+            # NumPy's BLAS threads and Numba's OpenMP threads share the cores; a thread that
+            # spins long while waiting for work starves the others (a GEMM, then a parallel
+            # kernel ran 20x slower), so OpenMP threads spin briefly and then sleep (unless the
+            # user chose otherwise). A short spin keeps back-to-back kernels fast.
+            os.environ.setdefault("GOMP_SPINCOUNT", "1000")
             import numba
 
             self.source.__globals__["prange"] = numba.prange
