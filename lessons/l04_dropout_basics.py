@@ -1,6 +1,8 @@
 # %% [markdown]
-# # Dropout, the mechanics: expectation (C09), ensemble (C11), masks and gradients (C13),
-# # inference (C14), and where to put it (C16)
+# # Dropout, the mechanics (C09, C11, C13, C14, C16)
+#
+# Expectation (C09), ensemble (C11), masks and gradients (C13), inference (C14), and where to
+# put it (C16).
 #
 # Dropout zeroes each hidden unit with probability p while training. The notes make five
 # claims about how it works; each is checked here by looking at the numbers directly.
@@ -12,6 +14,8 @@
 # > expectation.
 
 # %%
+from itertools import pairwise
+
 import numpy as np
 
 import minigrad as mg
@@ -19,12 +23,12 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 import minigrad.optim as optim
 from lessons._lesson import Lesson
-from lessons._train import evaluate, fit, mnist1d_arrays
+from lessons._train import fit, mnist1d_arrays
 
 CLAIMS = ["C09", "C11", "C13", "C14", "C16"]
 
 lesson = Lesson("l04_dropout_basics")
-import matplotlib.pyplot as plt  # noqa: E402  (after Lesson, which selects the Agg backend)
+import matplotlib.pyplot as plt  # after Lesson, which selects the Agg backend
 
 P = 0.5                                                   # drop probability throughout
 seeds = [lesson.seed + s for s in range(lesson.pick(full=5, fast=3))]
@@ -36,7 +40,7 @@ x, y, x_test, y_test = mnist1d_arrays(n_train=n_train)
 def dropout_mlp(p=P, inverted=True, sizes=(40, 256, 256, 10)):
     """Linear → ReLU → Dropout for each hidden layer, then a plain Linear read-out."""
     layers = []
-    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+    for fan_in, fan_out in pairwise(sizes[:-1]):
         layers += [nn.Linear(fan_in, fan_out), nn.ReLU(), nn.Dropout(p, inverted=inverted)]
     return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
 
@@ -61,8 +65,9 @@ def train(model, seed, n_epochs=epochs):
 # minigrad has both: `nn.Dropout(p)` is PyTorch's inverted dropout, `nn.Dropout(p,
 # inverted=False)` the notes' vanilla one. Two checks:
 #
-# 1. **Monte-Carlo.** Take one real hidden activation vector h (128 units), push it through
-#    K random masks in training mode and average. Each unit's average should match the
+# 1. **Monte-Carlo.** Take one hidden activation vector h (128 ReLU units of a random layer
+#    applied to an MNIST-1D sample), push it through K random masks in training mode and
+#    average. Each unit's average should match the
 #    deterministic eval-mode output (h for inverted, (1-p)h for vanilla) within Monte-Carlo
 #    error: z = (mean − eval)/s.e. should satisfy |z| < 4 for every unit (a 4-s.e. band: a
 #    false alarm somewhere among 128 units has probability below 1%). A negative control, the
@@ -253,7 +258,8 @@ lesson.verdict(
 # %% [markdown]
 # A single sampled sub-network is clearly worse than the full network: each one is a weak,
 # thinned model. Averaging more of them climbs towards the weight-scaled network, which
-# predicts the same class as the large ensemble for nearly every test input. For a network
+# predicts the same class as the large ensemble for the great majority of test inputs, at a
+# single forward pass instead of K. For a network
 # with one hidden layer and a softmax output, weight scaling is *exactly* the normalized
 # geometric mean of the sub-networks' predictions (Srivastava et al., 2014); with ReLU layers in
 # between it is an approximation, and a good one.

@@ -1,6 +1,8 @@
 # %% [markdown]
-# # Dropout as a regularizer: over-fitting (C10), co-adaptation (C12), weight norms (C15),
-# # a noisy training loss (C17), where to drop (C18), how much to drop (C19)
+# # Dropout as a regularizer (C10, C12, C15, C17, C18, C19)
+#
+# Over-fitting (C10), co-adaptation (C12), weight norms (C15), a noisy training loss (C17),
+# where to drop (C18), how much to drop (C19).
 #
 # > Dropout只用于"中间隐藏层"，而不会用于输入层和输出层……Dropout在隐藏层的作用是：强迫网络不要依赖某几个固定的神经元，
 # > 而是学到更分散、更鲁棒的表示。(note 001)
@@ -16,6 +18,8 @@
 # as mean ± standard deviation.
 
 # %%
+from itertools import pairwise
+
 import numpy as np
 
 import minigrad as mg
@@ -23,12 +27,12 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 import minigrad.optim as optim
 from lessons._lesson import Lesson
-from lessons._train import evaluate, fit, mnist1d_arrays
+from lessons._train import fit, mnist1d_arrays
 
 CLAIMS = ["C10", "C12", "C15", "C17", "C18", "C19"]
 
 lesson = Lesson("l05_dropout_regularization")
-import matplotlib.pyplot as plt  # noqa: E402  (after Lesson, which selects the Agg backend)
+import matplotlib.pyplot as plt  # after Lesson, which selects the Agg backend
 
 seeds = [lesson.seed + s for s in range(lesson.pick(full=5, fast=3))]
 n_train = lesson.pick(full=500, fast=300)
@@ -45,7 +49,7 @@ def dropout_net(p_hidden=0.0, p_input=0.0, p_output=0.0, widths=(256, 256)):
     layer indices."""
     sizes = (40, *widths)
     layers = [nn.Dropout(p_input)]
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in pairwise(sizes):
         layers += [nn.Linear(fan_in, fan_out), nn.ReLU(), nn.Dropout(p_hidden)]
     return nn.Sequential(*layers, nn.Linear(sizes[-1], 10), nn.Dropout(p_output))
 
@@ -277,7 +281,7 @@ for offset, (name, color) in zip((0.0, 0.27), ((NONE, "C0"), (HIDDEN, "C3"))):
     ax.bar(positions + offset, norms[name].mean(0), width=0.27, yerr=norms[name].std(0, ddof=1),
            capsize=3, color=color, label=f"after training, {name}")
 ax.set_xticks(positions, layer_names)
-ax.set(ylabel="‖W‖² (squared Frobenius norm)",
+ax.set(xlabel="weight matrix", ylabel="‖W‖² (squared Frobenius norm)",
        title=f"C15 weight norms with and without dropout ({len(seeds)} seeds)")
 ax.legend()
 lesson.figure(fig, "c15_weight_norms")
@@ -356,7 +360,8 @@ ax_ratio.bar(range(len(seeds)), ratio, color="C3")
 ax_ratio.axhline(1, color="k", ls="--", lw=1, label="equally rough")
 ax_ratio.set_xticks(range(len(seeds)), [f"seed {s}" for s in seeds])
 ax_ratio.set(ylabel="roughness train mode / eval mode", title="C17 roughness ratio")
-ax_ratio.legend(loc="lower right")
+ax_ratio.set_ylim(0, 1.3 * max(ratio.max(), 1))
+ax_ratio.legend(loc="upper right")
 lesson.figure(fig, "c17_noisy_loss")
 
 status = "REPRODUCED" if (ratio > 1).all() else ("NUANCED" if (ratio > 1).any()
@@ -408,7 +413,8 @@ for i, v in enumerate(variants):
                label="one seed" if i == 0 else None)
 ax.set_xticks(range(4), variants, fontsize=8)
 low = min(test_acc[v].min() for v in variants)
-ax.set(ylabel="test accuracy (final epoch)", ylim=(low - 0.05, None),
+ax.set(xlabel="where dropout is applied", ylabel="test accuracy (final epoch)",
+       ylim=(low - 0.05, None),
        title=f"C18 where to put dropout ({len(seeds)} seeds, {n_train} samples)")
 ax.legend()
 lesson.figure(fig, "c18_where")
@@ -425,11 +431,14 @@ lesson.verdict(
     figures=["c18_where"])
 
 # %% [markdown]
-# Dropping output logits sets a random class score to 0 during training, which tells the loss
-# nothing useful about that class: it is noise on the target side. Dropout on the inputs is a
-# different matter: it is a form of data augmentation (random missing features), and whether
-# it helps depends on how redundant the input features are — MNIST-1D's 40 values are noisy
-# samples of a smooth curve, so dropping a few at low rate removes little information.
+# The note's two reasons are different in kind, and the bars can separate them. Input dropout
+# deletes real measurements — the "missing features" of the note. It acts like data
+# augmentation, so whether it helps depends on how redundant the inputs are: Srivastava et al.
+# used it on MNIST's 784 strongly redundant pixels, while MNIST-1D has only 40 noisy values per
+# sample, each carrying part of the signal. Output dropout sets a random class score to 0
+# for one step (and doubles the others): noise on the logits, which the network can partly
+# absorb by making the correct logit large. Compare each bar with hidden-only, and its
+# difference with the seed spread, before believing either rule of thumb.
 
 # %% [markdown]
 # ## C19: wide layers want a higher drop rate, narrow layers a lower one or none

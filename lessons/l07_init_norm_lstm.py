@@ -18,7 +18,7 @@ from lessons._train import fit, mnist1d_arrays
 CLAIMS = ["C25", "C26"]
 
 lesson = Lesson("l07_init_norm_lstm")
-import matplotlib.pyplot as plt  # noqa: E402  (after Lesson, which selects the Agg backend)
+import matplotlib.pyplot as plt  # after Lesson, which selects the Agg backend
 
 seeds = [lesson.seed + s for s in range(3)]
 
@@ -93,10 +93,11 @@ for layer_norm in (False, True):
                 initial_stds = activation_stds(model)
             history = fit(model, optim.Adam(model.parameters(), lr=1e-3), x, y,
                           epochs=epochs25, batch_size=100, val=(x_test, y_test))
-            accs.append(history.val_acc[-1] if np.isfinite(history.train_loss[-1]) else 0.1)
+            diverged = not np.isfinite(history.train_loss[-1])  # fit stops at a NaN loss
+            accs.append(0.1 if diverged else history.val_acc[-1])  # diverged: chance level
             losses.append(history.train_loss[-1])
-        results25[layer_norm, scale] = dict(acc=np.array(accs), loss=np.array(losses),
-                                            initial_stds=initial_stds)
+        results25[layer_norm, scale] = {"acc": np.array(accs), "loss": np.array(losses),
+                                        "initial_stds": initial_stds}
         print(f"  {'LayerNorm' if layer_norm else 'plain':9s} scale {scale:5.1f}: test acc "
               f"{mean_std(accs)}, train loss {np.mean(losses):.3g}")
 
@@ -179,8 +180,9 @@ lesson.verdict(
 # * forget bias 1 + orthogonal — also each gate's block of `weight_hh_l0` orthogonal.
 #
 # A forget gate σ(b) ≈ 0.5 at b = 0 halves the cell state at each step; at b = 1 it keeps
-# σ(1) ≈ 0.73 of it. Test MSE on 500 held-out sequences every few steps. Rule (on forget bias
-# 1 vs 0, the catalogue's measure): REPRODUCED if bias 1 reaches the target in fewer steps
+# σ(1) ≈ 0.73 of it. Five seeds per variant (the step at which a run escapes the plateau
+# varies a lot from seed to seed); test MSE on 500 held-out sequences every 50 steps. Rule (on
+# forget bias 1 vs 0, the catalogue's measure): REPRODUCED if bias 1 reaches the target in fewer steps
 # (median over seeds; a run that never reaches it counts as the budget); NUANCED if neither
 # reaches it but bias 1 ends with a lower test loss in every seed; NOT REPRODUCED otherwise.
 
@@ -189,6 +191,7 @@ SEQ_LEN = lesson.pick(full=30, fast=10)
 HIDDEN = 32
 steps26 = lesson.pick(full=1500, fast=100)
 eval_every = lesson.pick(full=50, fast=25)
+seeds26 = [lesson.seed + s for s in range(lesson.pick(full=5, fast=3))]  # escape times vary
 TARGET = 0.05
 adding = mg.data.datasets.adding_task(num_samples=10500, seq_len=SEQ_LEN, seed=1,
                                       train_split=10000 / 10500)
@@ -246,7 +249,7 @@ def steps_to_target(curve):
 
 inits26 = {"forget bias 0": (0.0, False), "forget bias 1": (1.0, False),
            "forget bias 1 + orthogonal W_hh": (1.0, True)}
-curves26 = {name: np.array([train_adding(seed, *spec) for seed in seeds])
+curves26 = {name: np.array([train_adding(seed, *spec) for seed in seeds26])
             for name, spec in inits26.items()}
 steps26_by = {name: np.array([steps_to_target(c) for c in curves])
               for name, curves in curves26.items()}
@@ -263,7 +266,7 @@ for (name, curves), color in zip(curves26.items(), ("C0", "C3", "C2")):
 ax.axhline(1 / 6, color="0.5", ls="--", label="predict the mean (MSE 1/6)")
 ax.axhline(TARGET, color="k", ls=":", label=f"target MSE {TARGET}")
 ax.set(yscale="log", xlabel="training step (batch 64)", ylabel="held-out MSE",
-       title=f"C26 LSTM on the adding problem, T = {SEQ_LEN} ({len(seeds)} seeds each)")
+       title=f"C26 LSTM on the adding problem, T = {SEQ_LEN} ({len(seeds26)} seeds each)")
 ax.legend(fontsize=8)
 lesson.figure(fig, "c26_lstm_forget_bias")
 
@@ -282,7 +285,7 @@ lesson.verdict(
     f"bias 1 {np.median(one):.0f}, bias 1 + orthogonal {np.median(orth):.0f}; final MSE "
     f"{final_zero.mean():.3f} / {final_one.mean():.3f} / "
     f"{curves26['forget bias 1 + orthogonal W_hh'][:, -1].mean():.3f} (T={SEQ_LEN}, "
-    f"{len(seeds)} seeds)",
+    f"{len(seeds26)} seeds)",
     claim="LSTM: forget-gate bias 1 (and orthogonal recurrent weights) help long dependencies",
     figures=["c26_lstm_forget_bias"])
 
