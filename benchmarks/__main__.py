@@ -27,26 +27,27 @@ def main(argv=None) -> int:
     from benchmarks.cases._common import Context
 
     names = _selected(args.only, [*CASES, RACE])
+    args.output.mkdir(parents=True, exist_ok=True)
     harness.pin_threads(threads)
     machine = harness.machine(threads)
     load_before = _load()
     print(f"{machine['cpu']}, {threads} threads; measuring the machine's limits ...", flush=True)
     ctx = Context(quick=args.quick, limits=limits.measure(args.quick), threads=threads,
                   profile=args.profile)
-    rows = []
+    rows, race_results = [], None
+
+    def save():  # after every case, so that an interrupted run keeps what it measured
+        machine["load"] = f"{load_before} / {_load()}"
+        report.write(rows, race_results, machine, ctx.limits, ctx.profiles, args.output)
+
     for name in names:
+        start = time.perf_counter()
         if name == RACE:
-            continue
-        start = time.perf_counter()
-        rows += _run_case(name, CASES[name], ctx)
+            race_results = race.run(ctx, args.output)
+        else:
+            rows += _run_case(name, CASES[name], ctx)
+        save()
         print(f"  {name}: {time.perf_counter() - start:.1f} s", flush=True)
-    race_results = None
-    if RACE in names:
-        start = time.perf_counter()
-        race_results = race.run(ctx, args.output)
-        print(f"  race: {time.perf_counter() - start:.1f} s", flush=True)
-    machine["load"] = f"{load_before} / {_load()}"
-    report.write(rows, race_results, machine, ctx.limits, ctx.profiles, args.output)
     print(report.table(rows))
     print(f"\nwritten: {args.output / 'results.md'}, {args.output / 'results.json'}")
     return 0

@@ -10,7 +10,6 @@ import gc
 import math
 import os
 import platform
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,10 +97,6 @@ def compare(contenders: dict[str, Callable[[], object]], repeats: int = 7, warmu
         for name in names[start:] + names[:start]:
             samples[name].append(_seconds_per_call(contenders[name], calls[name]))
     return samples
-
-
-def medians(samples: dict[str, list[float]]) -> dict[str, float]:
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def _calls_filling(fn, min_time):

@@ -92,6 +92,18 @@ def select(lessons: list[LessonFile], targets: list[str]) -> list[LessonFile]:
     return [lesson for lesson in lessons if lesson.name in chosen]
 
 
+def limit_threads(env) -> None:
+    """One BLAS thread and one Numba thread, unless the user chose otherwise.
+
+    The lessons' arrays are small, so threads buy little and cost a lot when the cores are
+    shared: OpenBLAS's threads fight Numba's parallel kernels (a training step ran 10x slower
+    with both), and Numba's own fork-join stalls on a busy machine (a lesson ran 4x slower with
+    2 threads than with 1). Takes effect only before NumPy and Numba are imported.
+    """
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("NUMBA_NUM_THREADS", "1")
+
+
 def lesson_arguments(fast: bool, seed: int, step: bool = False) -> list[str]:
     """The command-line options a lesson understands (see ``_lesson.parse_args``)."""
     return ["--seed", str(seed)] + ["--fast"] * fast + ["--step"] * step
@@ -103,19 +115,14 @@ def run_lesson(lesson: LessonFile, fast: bool = False, seed: int = 0,
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("MPLBACKEND", "Agg")
-    # The lessons' arrays are small, so threads buy little and cost a lot when the cores are
-    # shared: OpenBLAS's threads fight Numba's parallel kernels (a training step ran 10x
-    # slower with both), and Numba's own fork-join stalls on a busy machine (a lesson ran 4x
-    # slower with 2 threads than with 1). One thread each, unless the user chose otherwise.
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    env.setdefault("NUMBA_NUM_THREADS", "1")
+    limit_threads(env)
     if output is not None:
         env[OUTPUT_ENV] = str(output)
     command = [sys.executable, str(lesson.path), *lesson_arguments(fast, seed)]
     start = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, check=False)  # a failure is reported, not raised
         returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
     except subprocess.TimeoutExpired as expired:
         returncode, stdout = -1, _text(expired.stdout)
@@ -186,6 +193,7 @@ def run_stepwise(lesson: LessonFile, fast: bool = False, seed: int = 0, pause=No
     source = lesson.path.read_text(encoding="utf-8")
     code_cells = sum(cell.kind == "code" for cell in split_cells(source))
     namespace = {"__name__": "__main__", "__file__": str(lesson.path)}
+    limit_threads(os.environ)
     saved_argv = sys.argv
     sys.argv = [str(lesson.path), *lesson_arguments(fast, seed, step=True)]
     if str(REPO_ROOT) not in sys.path:
@@ -246,8 +254,8 @@ def write_report(lessons: list[LessonFile], root: Path | None = None) -> Path:
     rows = report_rows(lessons, root)
     counts = ", ".join(f"{n} {status}" for status, n in summary(rows).items())
     lines = ["# Lessons report", "",
-             "Each claim from the study notes, measured by its lesson "
-             "(`python -m lessons run <claim>` re-runs one).", "",
+             ("Each claim from the study notes, measured by its lesson "
+              "(`python -m lessons run <claim>` re-runs one)."), "",
              f"**{len(rows)} claims: {counts}.**", "",
              "| id | claim | verdict | measured | figure | lesson |",
              "|---|---|---|---|---|---|"]

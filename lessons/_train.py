@@ -16,12 +16,13 @@ otherwise. ``keep_best=True`` also keeps a copy of the weights with the lowest v
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn as nn
 import minigrad.nn.functional as F
+from minigrad import nn
 
 
 @dataclass
@@ -44,7 +45,7 @@ def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.S
     """``Linear(sizes[0], sizes[1]), activation(), ..., Linear(sizes[-2], sizes[-1])``:
     an activation between every two linear layers, none after the last."""
     layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in pairwise(sizes):
         layers += [nn.Linear(fan_in, fan_out), activation()]
     return nn.Sequential(*layers[:-1])
 

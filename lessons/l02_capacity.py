@@ -11,9 +11,9 @@
 import numpy as np
 
 import minigrad as mg
-import minigrad.optim as optim
 from lessons._lesson import Lesson
 from lessons._train import evaluate, fit, mlp, mnist1d_arrays
+from minigrad import optim
 from minigrad.plot import subplots
 
 lesson = Lesson("l02_capacity")

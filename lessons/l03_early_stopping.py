@@ -23,11 +23,9 @@
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn as nn
-import minigrad.optim as optim
 from lessons._lesson import Lesson
 from lessons._train import evaluate, mlp, mnist1d_arrays
-from minigrad import train
+from minigrad import nn, optim, train
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.plot import subplots
 
@@ -45,8 +43,9 @@ def loader(x, y, shuffle):
     return DataLoader(TensorDataset(mg.tensor(x), mg.tensor(y)), batch_size=100, shuffle=shuffle)
 
 
-class KeepLastWeights(train.Callback):
-    """Copy the weights as training ends — listed before EarlyStopping, which then restores."""
+class Snapshot(train.Callback):
+    """Copy the weights as training ends. Callbacks end in list order, so a Snapshot listed
+    before an EarlyStopping sees the weights that callback is about to replace."""
 
     def on_fit_end(self, run) -> None:
         self.state = run.model.state_dict()
@@ -57,19 +56,28 @@ runs = []
 for seed in SEEDS:
     mg.manual_seed(seed)
     model = mlp([40, HIDDEN, HIDDEN, 10])
-    keep_last = KeepLastWeights()
-    stopper = train.EarlyStopping(patience=EPOCHS, restore_best=True)  # watch, never stop
+    # watch, never stop (patience = all epochs): [last weights] → restore best val accuracy →
+    # [those weights] → restore best val loss
+    last, at_best_accuracy = Snapshot(), Snapshot()
+    by_accuracy = train.EarlyStopping(monitor="val_accuracy", mode="max", patience=EPOCHS)
+    stopper = train.EarlyStopping(patience=EPOCHS, restore_best=True)
     history = train.fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3),
                         loader(x_train, y_train, True), loader(x_val, y_val, False),
-                        epochs=EPOCHS, callbacks=[keep_last, stopper], progress=False)
-    best = evaluate(model, x_test, y_test)  # the restored, best-validation weights
-    model.load_state_dict(keep_last.state)
-    last = evaluate(model, x_test, y_test)
+                        epochs=EPOCHS, callbacks=[last, by_accuracy, at_best_accuracy, stopper],
+                        progress=False)
+    best = evaluate(model, x_test, y_test)  # the restored, best-validation-loss weights
+    model.load_state_dict(last.state)
+    final = evaluate(model, x_test, y_test)
+    model.load_state_dict(at_best_accuracy.state)
+    accuracy_checkpoint = evaluate(model, x_test, y_test)
     runs.append({"history": history, "best_epoch": stopper.best_epoch,
                  "best_loss": best[0], "best_acc": best[1],
-                 "last_loss": last[0], "last_acc": last[1]})
+                 "last_loss": final[0], "last_acc": final[1],
+                 "acc_epoch": by_accuracy.best_epoch, "acc_checkpoint_acc": accuracy_checkpoint[1]})
     print(f"seed {seed}: best val loss at epoch {stopper.best_epoch}/{EPOCHS}; test loss "
-          f"restored {best[0]:.3f} vs last {last[0]:.3f}; test acc {best[1]:.3f} vs {last[1]:.3f}")
+          f"restored {best[0]:.3f} vs last {final[0]:.3f}; test acc {best[1]:.3f} vs "
+          f"{final[1]:.3f} (best-val-accuracy checkpoint, epoch {by_accuracy.best_epoch}: "
+          f"{accuracy_checkpoint[1]:.3f})")
 
 # %% [markdown]
 # In practice one does not train to the end: `EarlyStopping(patience=k)` stops after k epochs
@@ -135,7 +143,8 @@ lesson.verdict(
     f"{train_at_best.mean():.3f}→{train_end.mean():.3f}; restored vs last test loss "
     f"{np.mean([r['best_loss'] for r in runs]):.3f} vs {np.mean([r['last_loss'] for r in runs]):.3f}"
     f" (better in {int((loss_gain > 0).sum())}/{len(runs)} seeds), test acc "
-    f"{np.mean([r['best_acc'] for r in runs]):.3f} vs {np.mean([r['last_acc'] for r in runs]):.3f}",
+    f"{np.mean([r['best_acc'] for r in runs]):.3f} vs {np.mean([r['last_acc'] for r in runs]):.3f}"
+    f" (best-val-accuracy checkpoint {np.mean([r['acc_checkpoint_acc'] for r in runs]):.3f})",
     claim="Early stopping: train loss keeps falling while val loss turns up; the best-val "
           "checkpoint beats the last one",
     figures=["c08_early_stopping"])
@@ -143,8 +152,11 @@ lesson.verdict(
 # %% [markdown]
 # The loss half of the claim is robust: past the best epoch the network keeps lowering its
 # training loss by becoming more confident, and on unseen data that confidence is often wrong,
-# so the validation and test *losses* climb. Accuracy is a different matter (right panel): it
-# often plateaus rather than falls, so the last model can classify about as well as the
-# restored one while being badly calibrated. Which checkpoint "beats" the other therefore
-# depends on what you measure; early stopping on validation loss is the safe choice, and it
-# also saves the epochs after the stop.
+# so the validation and test *losses* climb, and the restored checkpoint has a much lower test
+# loss than the last one. Accuracy tells a different story (right panel): it can keep rising
+# well after the validation loss has turned, because the ranking of the classes still
+# improves while the probabilities become over-confident. When that happens the last model
+# classifies better than the best-loss checkpoint, and the verdict says NUANCED. "Best" has to
+# name its measure: to keep the most accurate model, early-stop on validation accuracy
+# (`EarlyStopping(monitor="val_accuracy", mode="max")`, the last number in the verdict line);
+# to keep the best-calibrated one, on validation loss.

@@ -11,11 +11,10 @@
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn as nn
 import minigrad.nn.functional as F
-import minigrad.optim as optim
 from lessons._lesson import Lesson
 from lessons._train import evaluate, fit, mlp, mnist1d_arrays
+from minigrad import nn, optim
 from minigrad.plot import subplots
 
 lesson = Lesson("l08_activations")
@@ -146,9 +145,9 @@ lesson.verdict(
 # In the deep net the gap is not "faster" but "trains vs does not train": each sigmoid layer
 # multiplies the backward signal by at most ¼ (times a weight of size ~1/√64·…), so after five
 # layers the first layer's gradient is orders of magnitude smaller. The 2×2 table separates the
-# explanations: centring σ (σ − ½) does not rescue it, while shifting tanh (tanh + 1) hurts
-# less — the derivative bound the note names is the main effect here; centring matters too but
-# second. With one hidden layer the gap shrinks, as the note's argument predicts (one factor
+# explanations: centring σ (σ − ½) does not rescue it, while moving tanh off centre
+# (tanh + 1) slows it down but it still trains — the derivative bound the note names is the
+# main effect here; centring matters too, but second. With one hidden layer the gap shrinks, as the note's argument predicts (one factor
 # of ¼ instead of five).
 
 # %% [markdown]

@@ -25,11 +25,10 @@
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn as nn
 import minigrad.nn.functional as F
-import minigrad.optim as optim
 from lessons._lesson import Lesson
 from lessons._train import evaluate, fit, mlp, mnist1d_arrays
+from minigrad import nn, optim
 from minigrad.plot import subplots
 
 lesson = Lesson("l09_losses")

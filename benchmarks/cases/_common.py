@@ -49,6 +49,7 @@ def torch_or_none():
 
 
 NO_TORCH = "PyTorch is not installed (pip install minigrad[compare])"
+NUMPY_BACKEND = "minigrad [numpy]"  # the contender that runs minigrad's NumPy backend
 
 
 def needs(name: str, *pieces: str) -> list[Result] | None:
@@ -65,8 +66,8 @@ def run_step_case(ctx: Context, name: str, steps: dict, limit_s: float | None,
                   targets: dict[str, float], peer: str = "torch") -> list[Result]:
     """Time the step functions of a case alternately and return its rows.
 
-    ``steps`` maps contender names to zero-argument steps: ``"minigrad"``, ``"minigrad
-    [numpy]"`` (the NumPy backend), and one or more peers. Rows: minigrad against every peer
+    ``steps`` maps contender names to zero-argument steps: ``"minigrad"``,
+    ``NUMPY_BACKEND``, and one or more peers. Rows: minigrad against every peer
     (with the target ratio ``targets[peer]``), and the NumPy backend against ``peer``.
     """
     samples = compare(steps, repeats=ctx.repeats, min_time=ctx.min_time)
@@ -74,8 +75,8 @@ def run_step_case(ctx: Context, name: str, steps: dict, limit_s: float | None,
     peers = [c for c in steps if not c.startswith("minigrad")]
     rows = [Result(name, seconds["minigrad"], p, seconds[p], limit_s,
                    max_ratio=targets.get(p)) for p in peers]
-    if "minigrad [numpy]" in seconds:
-        rows.append(Result(f"{name} [numpy backend]", seconds["minigrad [numpy]"], peer,
+    if NUMPY_BACKEND in seconds:
+        rows.append(Result(f"{name} [numpy backend]", seconds[NUMPY_BACKEND], peer,
                            seconds[peer], limit_s))
     profile_if_missed(ctx, name, rows, steps["minigrad"])
     return rows

@@ -169,11 +169,14 @@ def mlp_with_cross_entropy():
 
 
 def activations():
-    _, _, F = _nn()
+    mg, _, F = _nn()
     for activation in (lambda x: x.sigmoid(), lambda x: x.tanh(), F.leaky_relu, F.elu, F.gelu,
                        lambda x: F.gelu(x, approximate="tanh"), F.silu):
         x = _randn(128, 512)
         (activation(x) * x).sum().backward()
+    x = _randn(128, 512)  # a second derivative of GELU goes through the normal CDF
+    (gradient,) = mg.autograd.grad(F.gelu(x).sum(), x, create_graph=True)
+    gradient.sum().backward()
 
 
 def convolutions_and_pools():

@@ -11,10 +11,8 @@ import itertools
 import numpy as np
 
 from benchmarks.cases import _models
-from benchmarks.cases._common import Context, needs, run_step_case, with_backend
+from benchmarks.cases._common import NUMPY_BACKEND, Context, needs, run_step_case, with_backend
 from benchmarks.harness import Result
-
-NUMPY_BACKEND = "minigrad [numpy]"
 
 
 def mlp_step(ctx: Context) -> list[Result]:

@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from benchmarks.cases import _models
-from benchmarks.cases._common import Context, needs, run_step_case, with_backend
+from benchmarks.cases._common import NUMPY_BACKEND, Context, needs, run_step_case, with_backend
 from benchmarks.harness import Result
 
 SIZES = (2, 16, 16, 2)
@@ -29,8 +29,7 @@ def run(ctx: Context) -> list[Result]:
     weights = [(layer.weight.detach().numpy(), layer.bias.detach().numpy())
                for layer in torch_model if hasattr(layer, "weight")]
     steps = {"minigrad": training_step("minigrad", minigrad_copy(), x, y),
-             "minigrad [numpy]": with_backend("numpy",
-                                              training_step("minigrad", minigrad_copy(), x, y)),
+             NUMPY_BACKEND: with_backend("numpy", training_step("minigrad", minigrad_copy(), x, y)),
              "torch": training_step("torch", torch_model, x, y),
              "numpy (by hand)": NumpyMLP(weights).step_function(x, y)}
     return run_step_case(ctx, "tiny_mlp_step", steps, ctx.limits.gemm_s(flops()),

@@ -69,7 +69,7 @@ def test_claims_come_from_a_CLAIMS_list_when_the_lesson_has_one():
 
 def test_targets_select_lessons_by_claim_id_or_lesson_name(lessons_dir):
     lessons = discover(lessons_dir)
-    names = lambda targets: [lesson.name for lesson in select(lessons, targets)]  # noqa: E731
+    names = lambda targets: [lesson.name for lesson in select(lessons, targets)]
     assert names(["C99"]) == ["l90_good"]
     assert names(["c96", "l90"]) == ["l90_good", "l91_crash"]
     assert names(["l91_crash.py"]) == ["l91_crash"]
