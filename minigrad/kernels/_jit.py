@@ -5,9 +5,10 @@ decorated function is compiled only when it is first called with the Numba backe
 ``numba.njit(cache=True)`` on a module-level function, which Numba caches on disk, so later
 processes load the machine code instead of compiling again.
 
-A call picks the implementation: the reference under the NumPy backend, for float16 and
-when the first argument is smaller than ``threshold`` elements (a Numba call costs a few microseconds of
-dispatch, more than NumPy needs for a tiny array); the compiled function otherwise.
+A call picks the implementation: the reference under the NumPy backend, for float16 (which
+Numba does not compute in) and when the first argument is smaller than ``threshold`` elements
+(a Numba call costs a few microseconds of dispatch, more than NumPy needs for a tiny array);
+the compiled function otherwise.
 """
 
 import functools

@@ -5,15 +5,13 @@ drawn from U(-1/√fan_in, 1/√fan_in) with fan_in = in_channels / groups · Π
 (PyTorch's kaiming_uniform(a=√5) for the weight gives exactly that bound).
 """
 
-import math
 
-import numpy as np
 
-from minigrad import creation
 from minigrad.errors import RangeError
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.linear import add_weight_and_bias
+from minigrad.nn.module import Module
 from minigrad.ops.conv import conv1d, conv2d, padding_before_after, spatial_tuple
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -45,21 +43,12 @@ class _ConvNd(Module):
         # checks 'same' with a stride, a bad string, negative values, now rather than at forward
         self._pads = padding_before_after(self.padding, self.kernel_size, self.stride,
                                           self.dilation, self.dims, name)
-        dtype = dtype or np.float32
-        self.weight = Parameter(creation.empty(out_channels, in_channels // groups,
-                                               *self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size,
+                            bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         convolve = conv1d if self.dims == 1 else conv2d

@@ -11,6 +11,17 @@ from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 
 
+def add_weight_and_bias(layer: Module, weight_shape, bias: bool, dtype) -> None:
+    """Give ``layer`` an uninitialized ``weight`` of ``weight_shape`` and a ``bias`` with one
+    entry per output (or ``bias = None``), in ``dtype`` (float32 by default)."""
+    dtype = dtype or np.float32
+    layer.weight = Parameter(creation.empty(*weight_shape, dtype=dtype))
+    if bias:
+        layer.bias = Parameter(creation.empty(weight_shape[0], dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)
+
+
 class Identity(Module):
     """y = x (a placeholder, e.g. for a layer switched off); ignores its arguments."""
 
@@ -31,20 +42,11 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        dtype = dtype or np.float32
-        self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (out_features, in_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -62,13 +64,7 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        dtype = dtype or np.float32
-        self.weight = Parameter(creation.empty(out_features, in1_features, in2_features,
-                                               dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (out_features, in1_features, in2_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

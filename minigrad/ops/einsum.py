@@ -52,7 +52,8 @@ def einsum(equation: str, *operands):
         raise ShapeError(f"einsum: {equation!r} names {len(inputs)} operands, got {len(operands)}")
     for sub, t in zip(inputs, operands):
         if len(sub) != t.ndim:
-            raise ShapeError(f"einsum: subscripts {sub!r} need {len(sub)} dims, got shape {t.shape}")
+            raise ShapeError(f"einsum: subscripts {sub!r} need {len(sub)} dims, "
+                             f"got shape {t.shape}")
         if len(set(sub)) != len(sub):
             raise ShapeError(f"einsum: repeated index in {sub!r} (diagonals) is not supported")
     return Einsum.apply(*operands, inputs=inputs, output=output)

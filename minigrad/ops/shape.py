@@ -230,6 +230,7 @@ def stack(tensors, dim=0):
     if not tensors:
         raise ShapeError("stack: expected a non-empty list of tensors")
     if any(t.shape != tensors[0].shape for t in tensors):
-        raise ShapeError(f"stack: all tensors need the same shape, got {[t.shape for t in tensors]}")
+        raise ShapeError(f"stack: all tensors need the same shape, "
+                         f"got {[t.shape for t in tensors]}")
     dim = normalize_dim(dim, tensors[0].ndim + 1, "stack")
     return Stack.apply(*tensors, dim=dim)

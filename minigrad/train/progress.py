@@ -1,8 +1,8 @@
 """The progress bar of ``fit``: tqdm on a terminal, nothing anywhere else.
 
 The bar appears only when standard output is a terminal or a Jupyter notebook (so CI logs and
-redirected lesson output stay clean) and only once a run has lasted ``DELAY`` seconds (so quick runs print
-nothing). tqdm is imported when a bar is made, never by ``import minigrad``.
+redirected lesson output stay clean) and only once a run has lasted ``DELAY`` seconds (so quick
+runs print nothing). tqdm is imported when a bar is made, never by ``import minigrad``.
 """
 
 import sys
