@@ -193,7 +193,8 @@ def run_stepwise(lesson: LessonFile, fast: bool = False, seed: int = 0, pause=No
     source = lesson.path.read_text(encoding="utf-8")
     code_cells = sum(cell.kind == "code" for cell in split_cells(source))
     namespace = {"__name__": "__main__", "__file__": str(lesson.path)}
-    limit_threads(os.environ)
+    if "numba" not in sys.modules:  # once Numba's threads run, their number is fixed
+        limit_threads(os.environ)
     saved_argv = sys.argv
     sys.argv = [str(lesson.path), *lesson_arguments(fast, seed, step=True)]
     if str(REPO_ROOT) not in sys.path:
