@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     harness.pin_threads(threads)
     machine = harness.machine(threads)
     load_before = _load()
-    print(f"{machine['cpu']}, {threads} threads; measuring the machine's limits ...", flush=True)
+    print(f"{machine['cpu']}, {threads} thread(s); measuring the machine's limits ...", flush=True)
     ctx = Context(quick=args.quick, limits=limits.measure(args.quick), threads=threads,
                   profile=args.profile)
     rows, race_results = [], None

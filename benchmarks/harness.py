@@ -142,9 +142,15 @@ def default_threads() -> int:
 
 def set_thread_variables(n: int) -> None:
     """Pin the BLAS (and Numba's default) thread counts; only effective before NumPy and the
-    other libraries are imported, so the command line calls this first."""
+    other libraries are imported, so the command line calls this first.
+
+    Also make idle OpenMP threads sleep rather than spin (unless the user chose otherwise):
+    minigrad and PyTorch take turns in one process, and the spinning threads of the one
+    resting would take the cores from the one being timed.
+    """
     for variable in THREAD_VARIABLES:
         os.environ[variable] = str(n)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def pin_threads(n: int) -> None:

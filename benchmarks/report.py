@@ -147,7 +147,8 @@ def _machine(machine, limits):
     cpu = f"{machine['cpu']}, {machine['cores']} cores"
     measured = (f"float32 GEMM {limits.gemm_flops / 1e9:.0f} GFLOP/s, "
                 f"memory bandwidth {limits.bandwidth / 1e9:.1f} GB/s")
-    lines = [f"- CPU: {cpu}; every library pinned to {machine['threads']} threads",
+    threads = f"{machine['threads']} thread" + "s" * (machine["threads"] != 1)
+    lines = [f"- CPU: {cpu}; every library pinned to {threads}",
              f"- load average (1, 5, 15 min) before / after: {machine.get('load', '?')}",
              f"- measured limits: {measured}",
              f"- Python {machine['python']}, {machine['platform']}, BLAS: {machine['blas']}",

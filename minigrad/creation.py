@@ -86,6 +86,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 
 def linspace(start, end, steps, dtype=DEFAULT_FLOAT, requires_grad=False) -> Tensor:
+    if steps < 0:
+        raise RangeError(f"linspace: number of steps must be non-negative, got {steps}")
     return _new(np.linspace(start, end, steps, dtype=dtype), requires_grad)
 
 

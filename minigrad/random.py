@@ -6,6 +6,8 @@ Initialization, dropout masks, ``rand``/``randn`` and data shuffling all draw fr
 
 import numpy as np
 
+from minigrad.errors import DTypeError
+
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed
 _generator = None  # made on first use: numpy.random takes a while to import
 
@@ -13,6 +15,8 @@ _generator = None  # made on first use: numpy.random takes a while to import
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator; returns it."""
     global _generator
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise DTypeError(f"manual_seed: seed must be an integer, got {type(seed).__name__}")
     _generator = np.random.Generator(np.random.PCG64(int(seed)))
     return _generator
 

@@ -274,7 +274,11 @@ class Tensor:
             raise GradError(f"{op_name}: in-place change of {kind} (shape {self.shape}); "
                             "wrap it in `with mg.no_grad():` or work on a detached copy")
         try:
-            self.data[...] = compute(self.data)
+            new_values = np.asarray(compute(self.data))
+            if not np.can_cast(new_values.dtype, self.data.dtype, "same_kind"):
+                raise DTypeError(f"{op_name}: result dtype {new_values.dtype} cannot be written "
+                                 f"into a tensor of dtype {self.data.dtype} in place")
+            self.data[...] = new_values
         except ValueError as error:
             raise ShapeError(f"{op_name}: cannot update a tensor of shape {self.shape} in "
                              f"place ({error})") from None

@@ -20,6 +20,7 @@ from benchmarks.cases._common import Context, missing, torch_or_none
 from benchmarks.harness import Result, skipped
 
 ROOT = Path(__file__).resolve().parents[2]
+PROCESSES = 5  # fresh processes per library (each start of PyTorch takes seconds)
 
 IMPORT = """
 import time
@@ -67,9 +68,9 @@ print(json.dumps(compile_all({dtypes!r})))
 
 
 def import_time(ctx: Context) -> list[Result]:
-    seconds = _alternate(IMPORT, ctx.repeats)
+    seconds = _alternate(IMPORT, PROCESSES)
     return [Result("import", seconds["minigrad"], *_peer(seconds), max_s=0.5,
-                   note=f"median of {ctx.repeats} fresh processes")]
+                   note=f"median of {PROCESSES} fresh processes")]
 
 
 def first_step(ctx: Context) -> list[Result]:
@@ -78,10 +79,10 @@ def first_step(ctx: Context) -> list[Result]:
     if absent:
         return [skipped("first_step", "needs " + ", ".join(absent))]
     _python(FIRST_STEP.format(library="minigrad"))  # warms Numba's cache
-    seconds = _alternate(FIRST_STEP, ctx.repeats)
+    seconds = _alternate(FIRST_STEP, PROCESSES)
     row = Result("first_step", seconds["minigrad"], *_peer(seconds), max_s=1.5,
                  note="import + build + one step of mlp_step's MLP, warm Numba cache; "
-                      f"median of {ctx.repeats} fresh processes")
+                      f"median of {PROCESSES} fresh processes")
     if ctx.profile or row.met is False:
         ctx.profiles["first_step"] = _python(PROFILED.format(
             script=FIRST_STEP.format(library="minigrad")), last_line=False)

@@ -106,6 +106,8 @@ def _shape_arg(shape):
 
 def reshape(x, *shape):
     shape = _shape_arg(shape)
+    if any(n < -1 for n in shape):
+        raise ShapeError(f"reshape: invalid size in shape {shape} (only -1 may be negative)")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
@@ -158,6 +160,9 @@ def expand(x, *sizes):
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise ShapeError(f"expand: {len(sizes)} sizes given for a tensor of shape {x.shape}")
+    if any(n == -1 for n in sizes[:lead]):
+        raise ShapeError(f"expand: -1 is not allowed for the new leading dims in {sizes} "
+                         f"(tensor shape {x.shape})")
     shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     return x.broadcast_to(shape)
 

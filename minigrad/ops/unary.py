@@ -9,6 +9,7 @@ import numpy as np
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
+from minigrad.errors import DTypeError
 from minigrad.kernels import elementwise as K
 from minigrad.ops._util import lift, lift_pair
 from minigrad.tensor import Tensor
@@ -230,6 +231,8 @@ def where(condition, a, b):
         a = Tensor(a)
     a, b = lift_pair(a, b)
     condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition.dtype != np.bool_:
+        raise DTypeError(f"where: condition must be a boolean tensor, got dtype {condition.dtype}")
     return Where.apply(a, b, condition=condition)
 
 

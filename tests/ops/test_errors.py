@@ -185,7 +185,7 @@ BAD_INPUTS += [
      IndexError, r"stack: dim 3 out of range"),
 ]
 
-# bad inputs still accepted silently or escaping as raw errors: each flips to a pass when fixed
+# bad inputs that were once accepted silently or escaped as raw errors
 NOT_YET_CAUGHT = [
     ("in-place add of a float to an int tensor (silently truncates)",
      lambda: mg.tensor([1, 2]).__iadd__(0.5), mg.DTypeError),
@@ -199,8 +199,7 @@ NOT_YET_CAUGHT = [
 
 @pytest.mark.parametrize("what, call, error", NOT_YET_CAUGHT,
                          ids=[case[0] for case in NOT_YET_CAUGHT])
-@pytest.mark.xfail(strict=True, reason="bug: accepted silently or a raw error reaches the user")
-def test_a_bad_input_not_yet_caught(what, call, error):
+def test_a_bad_input_formerly_not_caught(what, call, error):
     with pytest.raises(error):
         call()
 
