@@ -1,9 +1,8 @@
-"""The pointwise part of one LSTM or GRU step, forward and backward, each in one pass.
+"""The pointwise part of one LSTM or GRU step, forward and backward.
 
-The matrix products (input and hidden projections) are done by BLAS before these kernels;
-what is left is elementwise over (batch, hidden), and fusing it saves a dozen passes over
-memory per step. Gate layouts are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n), each gate a
-block of H columns.
+The matrix products (input and hidden projections) are done by BLAS before these functions;
+what is left is elementwise over (batch, hidden). Gate layouts are PyTorch's: LSTM (i, f, g,
+o), GRU (r, z, n), each gate a block of H columns.
 
 LSTM, with gates = W_ih x + b_ih + W_hh h + b_hh (pre-activations) and the state kept as one
 array [h | c] of shape (N, 2H):
@@ -15,56 +14,71 @@ GRU, with x_gates = W_ih x + b_ih and h_gates = W_hh h + b_hh:
 
     r = σ(x_r + h_r);   z = σ(x_z + h_z);   n = tanh(x_n + r·h_n)
     h' = (1 - z)·n + z·h
+
+The forwards are whole-array NumPy: they are mostly tanh and σ, which NumPy evaluates with
+SIMD instructions, while a Numba loop calls the scalar C library once per element (Numba
+without Intel's SVML does not vectorize them) and is several times slower. σ is computed as
+(1 + tanh(x/2))/2, which never overflows. The backwards are pure arithmetic on what the
+forward kept, so one fused Numba pass beats a dozen NumPy passes there. They run on one
+thread: inside a training step, between two BLAS calls, a parallel version measured twice
+as slow on a step's small arrays. Their constants have the arrays' dtype (``one``): a Python
+``1`` would turn float32 arithmetic into float64 and keep the loop from vectorizing.
 """
 
-import math
+import functools
 
 import numpy as np
 
-from minigrad.kernels._jit import kernel, prange
-from minigrad.kernels.elementwise import sigmoid_forward_reference as _sigmoid
+from minigrad.kernels._jit import kernel
 
 SMALL = 2048  # elements of the first argument below which NumPy beats a Numba dispatch
 
 
-def lstm_cell_forward_reference(gates, state):
+def _sigmoid_in_place(a):
+    """a ← σ(a) = (1 + tanh(a/2))/2."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+@functools.lru_cache(maxsize=32)
+def _lstm_gate_scales(hidden, dtype):
+    """(scale, offset) per gate column: act = offset + scale·tanh(scale·x) is σ(x) for the
+    i, f, o blocks (scale ½, offset ½) and tanh(x) for the g block (scale 1, offset 0)."""
+    scale = np.full(4 * hidden, 0.5, dtype=dtype)
+    scale[2 * hidden:3 * hidden] = 1
+    offset = np.where(scale == 1, 0, 0.5).astype(dtype)
+    scale.flags.writeable = offset.flags.writeable = False
+    return scale, offset
+
+
+def lstm_cell_forward(x_gates, h_gates, state):
+    """(new state [h' | c'], activated gates [i f g o], tanh(c')) from both projections
+    (gates = x_gates + h_gates) and the state [h | c] (N, 2H), of which only c is read."""
     hidden = state.shape[1] // 2
-    i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
-    act = np.concatenate([_sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)], axis=1)
+    scale, offset = _lstm_gate_scales(hidden, state.dtype)
+    act = np.add(x_gates, h_gates)
+    act *= scale  # all four gates in one tanh over the whole (contiguous) array
+    np.tanh(act, out=act)
+    act *= scale
+    act += offset
     i, f, g, o = (act[:, k * hidden:(k + 1) * hidden] for k in range(4))
-    c_new = f * state[:, hidden:] + i * g
-    h_new = o * np.tanh(c_new)
-    return np.concatenate([h_new, c_new], axis=1).astype(state.dtype), act.astype(state.dtype)
-
-
-@kernel(lstm_cell_forward_reference, parallel=True, threshold=SMALL)
-def lstm_cell_forward(gates, state):
-    """(new state [h' | c'], activated gates [i f g o]) from the pre-activations and the
-    state [h | c] (N, 2H), of which only c is read."""
-    batch, hidden = state.shape[0], state.shape[1] // 2
     new_state = np.empty_like(state)
-    act = np.empty_like(gates)
-    for b in prange(batch):
-        for k in range(hidden):
-            i = 1 / (1 + math.exp(-gates[b, k]))
-            f = 1 / (1 + math.exp(-gates[b, hidden + k]))
-            g = math.tanh(gates[b, 2 * hidden + k])
-            o = 1 / (1 + math.exp(-gates[b, 3 * hidden + k]))
-            cell = f * state[b, hidden + k] + i * g
-            act[b, k], act[b, hidden + k], act[b, 2 * hidden + k], act[b, 3 * hidden + k] = \
-                i, f, g, o
-            new_state[b, hidden + k] = cell
-            new_state[b, k] = o * math.tanh(cell)
-    return new_state, act
+    h_new, c_new = new_state[:, :hidden], new_state[:, hidden:]
+    np.multiply(f, state[:, hidden:], out=c_new)
+    c_new += i * g
+    tanh_c = np.tanh(c_new)
+    np.multiply(o, tanh_c, out=h_new)
+    return new_state, act, tanh_c
 
 
-def lstm_cell_backward_reference(g_state, act, state, new_state):
+def lstm_cell_backward_reference(g_state, act, state, tanh_c):
     """∂L/∂gates and ∂L/∂c from g_state = [∂L/∂h' | ∂L/∂c'] (the latter from the next step)."""
     hidden = state.shape[1] // 2
     gh, gc = g_state[:, :hidden], g_state[:, hidden:]
     c = state[:, hidden:]
     i, f, g, o = (act[:, k * hidden:(k + 1) * hidden] for k in range(4))
-    tanh_c = np.tanh(new_state[:, hidden:])
     dc = gc + gh * o * (1 - tanh_c * tanh_c)
     d_gates = np.concatenate([dc * g * i * (1 - i),       # through i = σ(·)
                               dc * c * f * (1 - f),       # through f = σ(·)
@@ -74,50 +88,41 @@ def lstm_cell_backward_reference(g_state, act, state, new_state):
     return d_gates.astype(state.dtype), (dc * f).astype(state.dtype)
 
 
-@kernel(lstm_cell_backward_reference, parallel=True, threshold=SMALL)
-def lstm_cell_backward(g_state, act, state, new_state):
+@kernel(lstm_cell_backward_reference, threshold=SMALL)
+def lstm_cell_backward(g_state, act, state, tanh_c):
     """(∂L/∂gates, ∂L/∂c) in one pass; the formulas are in the reference."""
-    batch, hidden = state.shape[0], state.shape[1] // 2
+    batch, hidden = tanh_c.shape
+    one = np.ones(1, dtype=act.dtype)[0]
     d_gates = np.empty_like(act)
-    dc_prev = np.empty((batch, hidden), dtype=state.dtype)
-    for b in prange(batch):
+    dc_prev = np.empty_like(tanh_c)
+    for b in range(batch):
         for k in range(hidden):
             i, f = act[b, k], act[b, hidden + k]
             g, o = act[b, 2 * hidden + k], act[b, 3 * hidden + k]
-            gh = g_state[b, k]
-            tanh_c = math.tanh(new_state[b, hidden + k])
-            dc = g_state[b, hidden + k] + gh * o * (1 - tanh_c * tanh_c)
-            d_gates[b, k] = dc * g * i * (1 - i)
-            d_gates[b, hidden + k] = dc * state[b, hidden + k] * f * (1 - f)
-            d_gates[b, 2 * hidden + k] = dc * i * (1 - g * g)
-            d_gates[b, 3 * hidden + k] = gh * tanh_c * o * (1 - o)
+            gh, t = g_state[b, k], tanh_c[b, k]
+            dc = g_state[b, hidden + k] + gh * o * (one - t * t)
+            d_gates[b, k] = dc * g * i * (one - i)
+            d_gates[b, hidden + k] = dc * state[b, hidden + k] * f * (one - f)
+            d_gates[b, 2 * hidden + k] = dc * i * (one - g * g)
+            d_gates[b, 3 * hidden + k] = gh * t * o * (one - o)
             dc_prev[b, k] = dc * f
     return d_gates, dc_prev
 
 
-def gru_cell_forward_reference(x_gates, h_gates, h):
-    hidden = h.shape[1]
-    x_r, x_z, x_n = (x_gates[:, k * hidden:(k + 1) * hidden] for k in range(3))
-    h_r, h_z, h_n = (h_gates[:, k * hidden:(k + 1) * hidden] for k in range(3))
-    r, z = _sigmoid(x_r + h_r), _sigmoid(x_z + h_z)
-    n = np.tanh(x_n + r * h_n)
-    h_new = (1 - z) * n + z * h
-    return h_new.astype(h.dtype), np.concatenate([r, z, n], axis=1).astype(h.dtype)
-
-
-@kernel(gru_cell_forward_reference, parallel=True, threshold=SMALL)
 def gru_cell_forward(x_gates, h_gates, h):
     """(h', activated gates [r z n]) from both projections and the hidden state."""
-    batch, hidden = h.shape
-    h_new = np.empty_like(h)
+    hidden = h.shape[1]
     act = np.empty_like(x_gates)
-    for b in prange(batch):
-        for k in range(hidden):
-            r = 1 / (1 + math.exp(-(x_gates[b, k] + h_gates[b, k])))
-            z = 1 / (1 + math.exp(-(x_gates[b, hidden + k] + h_gates[b, hidden + k])))
-            n = math.tanh(x_gates[b, 2 * hidden + k] + r * h_gates[b, 2 * hidden + k])
-            act[b, k], act[b, hidden + k], act[b, 2 * hidden + k] = r, z, n
-            h_new[b, k] = (1 - z) * n + z * h[b, k]
+    r_z, n = act[:, :2 * hidden], act[:, 2 * hidden:]
+    np.add(x_gates[:, :2 * hidden], h_gates[:, :2 * hidden], out=r_z)
+    _sigmoid_in_place(r_z)
+    r, z = act[:, :hidden], act[:, hidden:2 * hidden]
+    np.multiply(r, h_gates[:, 2 * hidden:], out=n)
+    n += x_gates[:, 2 * hidden:]
+    np.tanh(n, out=n)
+    h_new = h - n  # h' = n + z·(h - n)
+    h_new *= z
+    h_new += n
     return h_new, act
 
 
@@ -134,19 +139,20 @@ def gru_cell_backward_reference(gh, act, h_gates, h):
     return d_x_gates.astype(h.dtype), d_h_gates.astype(h.dtype), (gh * z).astype(h.dtype)
 
 
-@kernel(gru_cell_backward_reference, parallel=True, threshold=SMALL)
+@kernel(gru_cell_backward_reference, threshold=SMALL)
 def gru_cell_backward(gh, act, h_gates, h):
     """The three gradients of the reference in one pass."""
     batch, hidden = h.shape
+    one = np.ones(1, dtype=act.dtype)[0]
     d_x_gates = np.empty_like(act)
     d_h_gates = np.empty_like(act)
     dh_direct = np.empty_like(h)
-    for b in prange(batch):
+    for b in range(batch):
         for k in range(hidden):
             r, z, n = act[b, k], act[b, hidden + k], act[b, 2 * hidden + k]
-            dn = gh[b, k] * (1 - z) * (1 - n * n)
-            dz = gh[b, k] * (h[b, k] - n) * z * (1 - z)
-            dr = dn * h_gates[b, 2 * hidden + k] * r * (1 - r)
+            dn = gh[b, k] * (one - z) * (one - n * n)
+            dz = gh[b, k] * (h[b, k] - n) * z * (one - z)
+            dr = dn * h_gates[b, 2 * hidden + k] * r * (one - r)
             d_x_gates[b, k] = d_h_gates[b, k] = dr
             d_x_gates[b, hidden + k] = d_h_gates[b, hidden + k] = dz
             d_x_gates[b, 2 * hidden + k] = dn

@@ -6,7 +6,7 @@ pair [h, c] side by side for LSTM, so that one tensor carries the whole state):
 
     x_gates_t = W_ih x_t + b_ih                     (for every t, before the loop)
     h_gates   = W_hh h_{t-1} + b_hh                 (inside the step)
-    s_t       = cell(x_gates_t, h_gates, s_{t-1})   (fused pointwise kernel, kernels/rnn.py)
+    s_t       = cell(x_gates_t, h_gates, s_{t-1})   (pointwise, kernels/rnn.py)
 
 Backward through a step: the kernel gives ∂L/∂x_gates and ∂L/∂h_gates, then
 ∂L/∂h_{t-1} = ∂L/∂h_gates · W_hh (+ any direct path), ∂L/∂W_hh = ∂L/∂h_gatesᵀ · h_{t-1},
@@ -84,8 +84,8 @@ def unbind(x: Tensor, dim: int = 0) -> list:
 class RecurrentStep(Function):
     """s' = cell(x_gates, h·W_hhᵀ + b_hh, s), with h = s[:, :hidden].
 
-    A subclass gives the pointwise maths three times: ``cell`` (forward, fused kernel),
-    ``cell_backward`` (fused kernel) and ``cell_backward_ops`` (the same formulas in Tensor
+    A subclass gives the pointwise maths three times: ``cell`` (forward, on arrays),
+    ``cell_backward`` (a fused kernel) and ``cell_backward_ops`` (the same formulas in Tensor
     ops, for ``create_graph``). Both backwards return (∂L/∂x_gates, ∂L/∂h_gates, ∂L/∂h along
     paths that skip h_gates or None, ∂L/∂c or None).
     """
@@ -103,19 +103,27 @@ class RecurrentStep(Function):
 
     def backward(self, g_state):
         x_gates, state, weight_hh, *bias = self.saved_tensors
-        h = state[:, :self.hidden]
-        if grad_mode._state["enabled"]:
-            h_gates = h @ weight_hh.mT
+        if grad_mode._state["enabled"]:  # create_graph: Tensor ops all the way
+            h_gates = state[:, :self.hidden] @ weight_hh.mT
             if bias:
                 h_gates = h_gates + bias[0]
             grads = self.cell_backward_ops(g_state, x_gates, h_gates, state)
-        else:
-            grads = [None if g is None else Tensor._make(g)
-                     for g in self.cell_backward(g_state.data, state.data, *self.cache)]
+            return self._through_h_gates(grads, state, weight_hh, bias, cat)
+        grads = self.cell_backward(g_state.data, state.data, *self.cache)
+        bias = [b.data for b in bias]
+        return tuple(None if g is None else Tensor._make(g) for g in
+                     self._through_h_gates(grads, state.data, weight_hh.data, bias,
+                                           np.concatenate))
+
+    def _through_h_gates(self, grads, state, weight_hh, bias, concatenate):
+        """The gradients of the step's inputs, given the cell's, through h_gates = h·W_hhᵀ + b_hh.
+        The same lines serve Tensors (``create_graph``) and arrays (the fast path)."""
         d_x_gates, d_h_gates, d_h_direct, d_c = grads
-        d_h = d_h_gates @ weight_hh if d_h_direct is None else d_h_direct + d_h_gates @ weight_hh
-        d_state = d_h if d_c is None else cat([d_h, d_c], 1)
-        d_weight = d_h_gates.mT @ h if self.needs_input_grad[2] else None
+        d_h = d_h_gates @ weight_hh
+        if d_h_direct is not None:
+            d_h = d_h + d_h_direct
+        d_state = d_h if d_c is None else concatenate([d_h, d_c], 1)
+        d_weight = d_h_gates.mT @ state[:, :self.hidden] if self.needs_input_grad[2] else None
         d_bias = (d_h_gates.sum(0),) if bias else ()
         return (d_x_gates, d_state, d_weight) + d_bias
 
@@ -172,12 +180,12 @@ class LSTMStep(RecurrentStep):
     gates = 4
 
     def cell(self, x_gates, h_gates, state):
-        new_state, act = K.lstm_cell_forward(x_gates + h_gates, np.ascontiguousarray(state))
-        return new_state, (act, new_state)
+        new_state, act, tanh_c = K.lstm_cell_forward(x_gates, h_gates, state)
+        return new_state, (act, tanh_c)
 
-    def cell_backward(self, g, state, act, new_state):
+    def cell_backward(self, g, state, act, tanh_c):
         d_gates, d_c = K.lstm_cell_backward(np.ascontiguousarray(g), act,
-                                            np.ascontiguousarray(state), new_state)
+                                            np.ascontiguousarray(state), tanh_c)
         return d_gates, d_gates, None, d_c
 
     def cell_backward_ops(self, g, x_gates, h_gates, state):
@@ -199,8 +207,7 @@ class GRUStep(RecurrentStep):
     gates = 3
 
     def cell(self, x_gates, h_gates, state):
-        h_new, act = K.gru_cell_forward(np.ascontiguousarray(x_gates), h_gates,
-                                        np.ascontiguousarray(state))
+        h_new, act = K.gru_cell_forward(x_gates, h_gates, state)
         return h_new, (act, h_gates)
 
     def cell_backward(self, g, state, act, h_gates):

@@ -1,6 +1,8 @@
 """The convolution, pooling and recurrent-cell kernels: each compiled loop equals its NumPy
-reference in float32 and float64, over strides, paddings, dilations and uneven shapes; and the
-adjoint pairs (im2col/col2im, gather/scatter, average/spread) really are adjoint."""
+reference in float32 and float64, over strides, paddings, dilations and uneven shapes; the
+adjoint pairs (im2col/col2im, gather/scatter, average/spread) really are adjoint; the
+recurrent cells follow the textbook formulas and their hand-derived backwards match finite
+differences."""
 
 import numpy as np
 import pytest
@@ -128,34 +130,72 @@ def test_window_average_backward_is_its_adjoint(rng):
     assert np.isclose(left, right, rtol=1e-12), f"<A x, g> = {left}, <x, Aᵀ g> = {right}"
 
 
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_lstm_cell_kernels_numba_equal_reference(dtype, rng):
+def test_lstm_cell_forward_follows_the_textbook_formulas(dtype, rng):
     batch, hidden = 5, 7
-    gates = (3 * rng.standard_normal((batch, 4 * hidden))).astype(dtype)
+    x_gates, h_gates = ((3 * rng.standard_normal((batch, 4 * hidden))).astype(dtype)
+                        for _ in range(2))
     state = rng.standard_normal((batch, 2 * hidden)).astype(dtype)
-    expected = rnn.lstm_cell_forward.reference(gates, state)
-    for name, got, want in zip(("state", "gates"), rnn.lstm_cell_forward.numba(gates, state),
-                               expected):
-        _close(got, want, dtype, f"lstm_cell_forward {name}")
+    new_state, act, tanh_c = rnn.lstm_cell_forward(x_gates, h_gates, state)
+    i, f, g, o = np.split(x_gates.astype(np.float64) + h_gates, 4, axis=1)
+    i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+    c = f * state[:, hidden:] + i * g
+    expectations = {"h'": (new_state[:, :hidden], o * np.tanh(c)),
+                    "c'": (new_state[:, hidden:], c), "tanh c'": (tanh_c, np.tanh(c)),
+                    "gates": (act, np.hstack([i, f, g, o]))}
+    for name, (computed, expected) in expectations.items():
+        assert computed.dtype == dtype, f"lstm_cell_forward {name}: dtype {computed.dtype}"
+        _close(computed, expected.astype(dtype), dtype, f"lstm_cell_forward {name}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gru_cell_forward_follows_the_textbook_formulas(dtype, rng):
+    batch, hidden = 5, 7
+    x_gates, h_gates = ((3 * rng.standard_normal((batch, 3 * hidden))).astype(dtype)
+                        for _ in range(2))
+    h = rng.standard_normal((batch, hidden)).astype(dtype)
+    h_new, act = rnn.gru_cell_forward(x_gates, h_gates, h)
+    (x_r, x_z, x_n), (h_r, h_z, h_n) = (np.split(a.astype(np.float64), 3, axis=1)
+                                        for a in (x_gates, h_gates))
+    r, z = _sigmoid(x_r + h_r), _sigmoid(x_z + h_z)
+    n = np.tanh(x_n + r * h_n)
+    _close(h_new, ((1 - z) * n + z * h).astype(dtype), dtype, "gru_cell_forward h'")
+    _close(act, np.hstack([r, z, n]).astype(dtype), dtype, "gru_cell_forward gates")
+
+
+def test_recurrent_forwards_do_not_overflow_for_large_pre_activations():
+    big = np.array([[-1000.0, 1000.0, -1000.0, 1000.0]])
+    with np.errstate(all="raise"):
+        new_state, act, _ = rnn.lstm_cell_forward(big, np.zeros_like(big), np.zeros((1, 2)))
+        rnn.gru_cell_forward(big[:, :3], np.zeros((1, 3)), np.zeros((1, 1)))
+    assert act.tolist() == [[0.0, 1.0, -1.0, 1.0]], f"activated gates {act.tolist()}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lstm_cell_backward_numba_equals_reference(dtype, rng):
+    batch, hidden = 5, 7
+    x_gates = (3 * rng.standard_normal((batch, 4 * hidden))).astype(dtype)
+    state = rng.standard_normal((batch, 2 * hidden)).astype(dtype)
+    _, act, tanh_c = rnn.lstm_cell_forward(x_gates, np.zeros_like(x_gates), state)
     g_state = rng.standard_normal((batch, 2 * hidden)).astype(dtype)
-    args = (g_state, expected[1], state, expected[0])
+    args = (g_state, act, state, tanh_c)
     for name, got, want in zip(("gates", "c"), rnn.lstm_cell_backward.numba(*args),
                                rnn.lstm_cell_backward.reference(*args)):
         _close(got, want, dtype, f"lstm_cell_backward d{name}")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_gru_cell_kernels_numba_equal_reference(dtype, rng):
+def test_gru_cell_backward_numba_equals_reference(dtype, rng):
     batch, hidden = 5, 7
     x_gates, h_gates = ((3 * rng.standard_normal((batch, 3 * hidden))).astype(dtype)
                         for _ in range(2))
     h = rng.standard_normal((batch, hidden)).astype(dtype)
-    expected = rnn.gru_cell_forward.reference(x_gates, h_gates, h)
-    for name, got, want in zip(("h", "gates"), rnn.gru_cell_forward.numba(x_gates, h_gates, h),
-                               expected):
-        _close(got, want, dtype, f"gru_cell_forward {name}")
-    gh = rng.standard_normal((batch, hidden)).astype(dtype)
-    args = (gh, expected[1], h_gates, h)
+    _, act = rnn.gru_cell_forward(x_gates, h_gates, h)
+    args = (rng.standard_normal((batch, hidden)).astype(dtype), act, h_gates, h)
     for name, got, want in zip(("x_gates", "h_gates", "h"), rnn.gru_cell_backward.numba(*args),
                                rnn.gru_cell_backward.reference(*args)):
         _close(got, want, dtype, f"gru_cell_backward d{name}")
@@ -167,13 +207,14 @@ def test_lstm_cell_backward_matches_finite_differences(rng):
     gates = rng.standard_normal((batch, 4 * hidden))
     state = rng.standard_normal((batch, 2 * hidden))
     g_state = rng.standard_normal((batch, 2 * hidden))
+    zeros = np.zeros_like(gates)
 
     def loss(gates, c):
-        new_state, _ = rnn.lstm_cell_forward.reference(gates, np.hstack([state[:, :hidden], c]))
+        new_state, _, _ = rnn.lstm_cell_forward(gates, zeros, np.hstack([state[:, :hidden], c]))
         return np.sum(new_state * g_state)
 
-    new_state, act = rnn.lstm_cell_forward.reference(gates, state)
-    d_gates, dc = rnn.lstm_cell_backward.reference(g_state, act, state, new_state)
+    _, act, tanh_c = rnn.lstm_cell_forward(gates, zeros, state)
+    d_gates, dc = rnn.lstm_cell_backward.reference(g_state, act, state, tanh_c)
     c = state[:, hidden:]
     np.testing.assert_allclose(d_gates, _numeric(lambda g: loss(g, c), gates), atol=1e-8)
     np.testing.assert_allclose(dc, _numeric(lambda v: loss(gates, v), c), atol=1e-8)
@@ -185,9 +226,9 @@ def test_gru_cell_backward_matches_finite_differences(rng):
     h, gh = rng.standard_normal((batch, hidden)), rng.standard_normal((batch, hidden))
 
     def loss(x_gates, h_gates, h):
-        return np.sum(rnn.gru_cell_forward.reference(x_gates, h_gates, h)[0] * gh)
+        return np.sum(rnn.gru_cell_forward(x_gates, h_gates, h)[0] * gh)
 
-    _, act = rnn.gru_cell_forward.reference(x_gates, h_gates, h)
+    _, act = rnn.gru_cell_forward(x_gates, h_gates, h)
     dx, dhg, dh = rnn.gru_cell_backward.reference(gh, act, h_gates, h)
     np.testing.assert_allclose(dx, _numeric(lambda v: loss(v, h_gates, h), x_gates), atol=1e-8)
     np.testing.assert_allclose(dhg, _numeric(lambda v: loss(x_gates, v, h), h_gates), atol=1e-8)
