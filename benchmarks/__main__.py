@@ -31,7 +31,9 @@ def main(argv=None) -> int:
     harness.pin_threads(threads)
     machine = harness.machine(threads)
     load_before = _load()
-    print(f"{machine['cpu']}, {threads} thread(s); measuring the machine's limits ...", flush=True)
+    print(f"{machine['cpu']}, {threads} thread(s); measuring the machine's limits ...",
+          flush=True)
+    _warn_if_busy(threads)
     ctx = Context(quick=args.quick, limits=limits.measure(args.quick), threads=threads,
                   profile=args.profile)
     rows, race_results = [], None
@@ -72,6 +74,15 @@ def _selected(patterns, names):
         sys.exit(f"benchmarks: unknown case {', '.join(unknown)}; the cases are: "
                  + ", ".join(names))
     return chosen
+
+
+def _warn_if_busy(threads):
+    """Other programs on the cores make pinned threads wait for each other: a two-thread
+    matrix product can then take ten times longer than a one-thread one."""
+    if hasattr(os, "getloadavg") and threads > 1 and os.getloadavg()[0] > 0.5:
+        print(f"  warning: the machine is busy (load {os.getloadavg()[0]:.1f}); threads of "
+              "every library will wait for the other programs. Consider --threads 1.",
+              flush=True)
 
 
 def _load():
