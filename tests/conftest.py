@@ -39,3 +39,42 @@ def restore_global_switches():
 def rng():
     """A seeded NumPy generator for test data (never minigrad's own generator)."""
     return np.random.default_rng(0)
+
+
+# -- exercises: `pytest --exercise adam [--impl my_adam.py]` (see minigrad.exercises) ----------
+
+def pytest_addoption(parser):
+    group = parser.getgroup("minigrad exercises")
+    group.addoption("--exercise", default=None,
+                    help="run only this exercise's tests (those marked ex_<name>)")
+    group.addoption("--impl", default=None,
+                    help="a file defining the exercise's target function, swapped in for "
+                         "minigrad's own while the tests run")
+
+
+def pytest_configure(config):
+    from minigrad.exercises import EXERCISES, install
+
+    for name, exercise in EXERCISES.items():
+        config.addinivalue_line("markers", f"ex_{name}: tests of the exercise {name} "
+                                           f"({exercise.where})")
+    name, impl = config.getoption("--exercise"), config.getoption("--impl")
+    if impl is not None:
+        if name is None:
+            raise pytest.UsageError("--impl needs --exercise NAME")
+        config._exercise_restore = install(name, impl)  # undone in pytest_unconfigure
+
+
+def pytest_unconfigure(config):
+    restore = getattr(config, "_exercise_restore", None)
+    if restore is not None:
+        restore()
+
+
+def pytest_collection_modifyitems(config, items):
+    name = config.getoption("--exercise")
+    if name is None:
+        return
+    keep = [item for item in items if item.get_closest_marker(f"ex_{name}")]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep

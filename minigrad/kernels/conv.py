@@ -37,6 +37,7 @@ def _padded_size(size, kernel, stride, dilation, out):
 
 
 def im2col_reference(x, kernel_size, stride, padding, dilation, out_size):
+    # BEGIN EXERCISE conv1d_im2col
     n, c, h, w = x.shape
     ph, pw = padding
     height = _padded_size(h + ph, kernel_size[0], stride[0], dilation[0], out_size[0])
@@ -47,6 +48,7 @@ def im2col_reference(x, kernel_size, stride, padding, dilation, out_size):
     # (N, C, OH, OW, kh, kw) -> (C, kh, kw, N, OH, OW) -> (C·kh·kw, N·OH·OW)
     return np.ascontiguousarray(windows.transpose(1, 4, 5, 0, 2, 3)).reshape(
         c * kernel_size[0] * kernel_size[1], n * out_size[0] * out_size[1])
+    # END EXERCISE
 
 
 @kernel(im2col_reference, parallel=True, threshold=SMALL)

@@ -68,6 +68,7 @@ def batch_norm_apply(x, mean, invstd, weight, bias):
 
 
 def batch_norm_backward_reference(x, gy, mean, invstd, weight):
+    # BEGIN EXERCISE batchnorm
     x_hat = (x - mean[None, :, None]) * invstd[None, :, None]
     grad_bias = gy.sum(axis=(0, 2))
     grad_weight = (gy * x_hat).sum(axis=(0, 2))
@@ -75,6 +76,7 @@ def batch_norm_backward_reference(x, gy, mean, invstd, weight):
     grad_x = (weight * invstd)[None, :, None] * (
         gy - (grad_bias / count)[None, :, None] - x_hat * (grad_weight / count)[None, :, None])
     return grad_x.astype(x.dtype, copy=False), grad_weight, grad_bias
+    # END EXERCISE
 
 
 @kernel(batch_norm_backward_reference, parallel=True, threshold=SMALL)
@@ -106,10 +108,12 @@ def batch_norm_backward(x, gy, mean, invstd, weight):
 # -- LayerNorm: x viewed as (M, D), statistics per row --------------------------------------------
 
 def layer_norm_forward_reference(x, weight, bias, eps):
+    # BEGIN EXERCISE layernorm
     mean = x.mean(axis=1)
     invstd = 1 / np.sqrt(x.var(axis=1) + eps)
     y = (x - mean[:, None]) * invstd[:, None] * weight + bias
     return y.astype(x.dtype, copy=False), mean, invstd.astype(x.dtype, copy=False)
+    # END EXERCISE
 
 
 @kernel(layer_norm_forward_reference, parallel=True, threshold=SMALL)

@@ -47,6 +47,7 @@ def _effective_grad(param, grad, weight_decay, decay, sign):
 
 def sgd_update_reference(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay,
                          sign, nesterov, first_step):
+    # BEGIN EXERCISE sgd_momentum_nesterov
     g = _effective_grad(param, grad, weight_decay, 1.0, sign)
     if momentum != 0.0:
         if first_step:
@@ -56,6 +57,7 @@ def sgd_update_reference(param, grad, momentum_buffer, lr, momentum, dampening, 
             momentum_buffer += (1 - dampening) * g
         g = g + momentum * momentum_buffer if nesterov else momentum_buffer
     param -= lr * g
+    # END EXERCISE
 
 
 @kernel(sgd_update_reference, parallel=True, threshold=SMALL)
@@ -77,9 +79,11 @@ def sgd_update(param, grad, momentum_buffer, lr, momentum, dampening, weight_dec
 # -- Adagrad ------------------------------------------------------------------------------------
 
 def adagrad_update_reference(param, grad, state_sum, clr, weight_decay, eps, sign):
+    # BEGIN EXERCISE adagrad
     g = _effective_grad(param, grad, weight_decay, 1.0, sign)
     state_sum += g * g
     param -= clr * g / (np.sqrt(state_sum) + eps)
+    # END EXERCISE
 
 
 @kernel(adagrad_update_reference, parallel=True, threshold=SMALL)
@@ -126,6 +130,7 @@ def adadelta_update(param, grad, square_avg, acc_delta, lr, rho, eps, weight_dec
 
 def rmsprop_update_reference(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
                              weight_decay, momentum, sign, centered):
+    # BEGIN EXERCISE rmsprop
     g = _effective_grad(param, grad, weight_decay, 1.0, sign)
     square_avg *= alpha
     square_avg += (1 - alpha) * g * g
@@ -140,6 +145,7 @@ def rmsprop_update_reference(param, grad, square_avg, grad_avg, momentum_buffer,
         param -= lr * momentum_buffer
     else:
         param -= lr * g / avg
+    # END EXERCISE
 
 
 @kernel(rmsprop_update_reference, parallel=True, threshold=SMALL)
@@ -168,6 +174,7 @@ def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha
 
 def adam_update_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2,
                           step_size, eps, weight_decay, decay, sign, amsgrad):
+    # BEGIN EXERCISE adam
     g = _effective_grad(param, grad, weight_decay, decay, sign)
     exp_avg += (1 - beta1) * (g - exp_avg)
     exp_avg_sq *= beta2
@@ -178,6 +185,7 @@ def adam_update_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta
     else:
         second_moment = exp_avg_sq
     param -= step_size * exp_avg / (np.sqrt(second_moment) + eps)
+    # END EXERCISE
 
 
 @kernel(adam_update_reference, parallel=True, threshold=SMALL)

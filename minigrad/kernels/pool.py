@@ -20,6 +20,7 @@ SMALL = 4096  # input elements below which the NumPy reference beats a Numba dis
 
 
 def max_pool_indices_reference(x, kernel_size, stride, padding, dilation, out_size):
+    # BEGIN EXERCISE max_pool
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     oh, ow = out_size
@@ -43,6 +44,7 @@ def max_pool_indices_reference(x, kernel_size, stride, padding, dilation, out_si
             indices = np.where(take, where, indices)
             first &= ~inside
     return indices
+    # END EXERCISE
 
 
 @kernel(max_pool_indices_reference, parallel=True, threshold=SMALL)

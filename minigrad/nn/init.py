@@ -115,9 +115,11 @@ def eye_(tensor: Tensor) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """U(-√3·std, √3·std) with std = gain·√(2/(fan_in + fan_out)) (Glorot & Bengio, 2010)."""
+    # BEGIN EXERCISE xavier_init
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
+    # END EXERCISE
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
@@ -129,11 +131,13 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
     """U(-√3·std, √3·std) with std = gain/√fan (He et al., 2015)."""
+    # BEGIN EXERCISE he_init
     fan = _calculate_correct_fan(tensor, mode)
     if fan == 0:
         return tensor  # an empty tensor: nothing to fill (PyTorch warns)
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return uniform_(tensor, -bound, bound, generator)
+    # END EXERCISE
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
@@ -149,6 +153,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """A (semi-)orthogonal matrix (rows × Π other dims) times ``gain``: Q from the QR
     decomposition of a Gaussian matrix, with the signs of R's diagonal folded in so that Q
     is uniformly distributed (Saxe et al., 2013)."""
+    # BEGIN EXERCISE orthogonal_init
     if tensor.ndim < 2:
         raise ShapeError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {tensor.shape}")
@@ -164,6 +169,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q.reshape(tensor.shape))
+    # END EXERCISE
 
 
 def default_layer_init_(weight: Tensor, bias: Tensor | None = None) -> None:

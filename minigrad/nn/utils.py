@@ -27,6 +27,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     |entry|), and every gradient is multiplied by min(1, max_norm / (total + 10⁻⁶)), as
     PyTorch. Returns the total norm before clipping.
     """
+    # BEGIN EXERCISE clip_grad_norm
     grads = [p.grad.data for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return Tensor._make(np.array(0.0, dtype=np.float32))
@@ -45,6 +46,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     for g in grads:
         g *= coefficient
     return Tensor._make(np.array(total, dtype=grads[0].dtype))
+    # END EXERCISE
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
@@ -77,13 +79,17 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
 def l1_penalty(parameters) -> Tensor:
     """Σ|θ| over all parameters (differentiable; add λ times it to the loss for L1
     regularization)."""
+    # BEGIN EXERCISE l1_penalty
     return sum((p.abs().sum() for p in _as_list(parameters)), start=_zero())
+    # END EXERCISE
 
 
 def l2_penalty(parameters) -> Tensor:
     """½Σθ² over all parameters (differentiable; its gradient is θ itself, so λ times it
     is weight decay of rate λ)."""
+    # BEGIN EXERCISE l2_penalty
     return sum(((p * p).sum() for p in _as_list(parameters)), start=_zero()) * 0.5
+    # END EXERCISE
 
 
 def _zero():

@@ -43,9 +43,11 @@ class Mul(Function):
         return a * b
 
     def backward(self, gy):
+        # BEGIN EXERCISE mul_backward
         a, b = self.saved_tensors
         return (gy * b if self.needs_input_grad[0] else None,
                 gy * a if self.needs_input_grad[1] else None)
+        # END EXERCISE
 
 
 class Div(Function):
@@ -114,6 +116,7 @@ class MatMul(Function):
         return np.matmul(a, b)
 
     def backward(self, gy):
+        # BEGIN EXERCISE matmul_backward
         a, b = self.saved_tensors
         if not grad_mode._state["enabled"] and a.ndim == 2 and b.ndim == 2:
             return _matmul_backward_2d(a.data, b.data, gy.data, self.needs_input_grad)
@@ -132,6 +135,7 @@ class MatMul(Function):
             grad_b = a2.mT @ gy2
             grad_b = grad_b.squeeze(-1) if b.ndim == 1 else grad_b
         return grad_a, grad_b
+        # END EXERCISE
 
 
 def _matmul_backward_2d(a, b, gy, needs):

@@ -26,9 +26,11 @@ class Sum(Function):
         return np.sum(x, axis=dims, keepdims=keepdim)
 
     def backward(self, gy):
+        # BEGIN EXERCISE sum_backward
         if not grad_mode._state["enabled"]:  # one array op instead of two tensor ops
             return _wrap(_broadcast(gy.data.reshape(self.kept), self.input_shape))
         return gy.reshape(self.kept).broadcast_to(self.input_shape)
+        # END EXERCISE
 
 
 class BroadcastTo(Function):
@@ -58,12 +60,14 @@ class SumTo(Function):
 def sum_to_array(x, shape):
     """Sum ``x`` over the leading dims it has beyond ``shape`` and over the dims where
     ``shape`` has 1: the inverse of broadcasting ``shape`` to ``x.shape``."""
+    # BEGIN EXERCISE sum_to
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     if lead < 0 or any(n != 1 and n != x.shape[lead + i] for i, n in enumerate(shape)):
         raise ShapeError(f"sum_to: shape {x.shape} is not a broadcast of {tuple(shape)}")
     return np.sum(x, axis=axes, keepdims=True).reshape(shape)
+    # END EXERCISE
 
 
 class Amax(Function):

@@ -81,5 +81,7 @@ def decoupled(group: dict) -> tuple:
     """(λ of the coupled L2 term, factor of the decoupled shrink) for the kernels."""
     weight_decay = float(group["weight_decay"])
     if group["decoupled_weight_decay"]:
+        # BEGIN EXERCISE adamw
         return 0.0, 1.0 - float(group["lr"]) * weight_decay
+        # END EXERCISE
     return weight_decay, 1.0

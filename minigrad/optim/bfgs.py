@@ -73,6 +73,7 @@ class BFGS(FlatOptimizer):
         return loss
 
     def _update_inverse_hessian(self, s: np.ndarray, y: np.ndarray) -> None:
+        # BEGIN EXERCISE bfgs_update
         state = self._state
         ys = float(y @ s)
         if ys <= 1e-10:  # curvature condition fails: the update would break positivity
@@ -85,3 +86,4 @@ class BFGS(FlatOptimizer):
         H = (H - rho * (np.outer(s, Hy) + np.outer(Hy, s))
              + (rho * rho * float(y @ Hy) + rho) * np.outer(s, s))
         state["inverse_hessian"] = H
+        # END EXERCISE

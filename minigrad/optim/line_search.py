@@ -25,12 +25,14 @@ def armijo(phi, f0: float, slope: float, t: float = 1.0, c1: float = 1e-4,
 
     After ``max_backtracks`` halvings the last (tiny) t is returned even if it failed the test.
     """
+    # BEGIN EXERCISE armijo
     for evals in range(1, max_backtracks + 1):
         f = phi(t)
         if f <= f0 + c1 * t * slope:
             break
         t *= shrink
     return t, f, evals
+    # END EXERCISE
 
 
 def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None) -> float:

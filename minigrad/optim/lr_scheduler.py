@@ -175,9 +175,11 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        # BEGIN EXERCISE steplr
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _lrs(self.optimizer)
         return [lr * self.gamma for lr in _lrs(self.optimizer)]
+        # END EXERCISE
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
@@ -357,6 +359,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def step(self, epoch=None) -> None:
         """Advance one step, or jump to a (possibly fractional) ``epoch``."""
+        # BEGIN EXERCISE cosine_warm_restarts
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
@@ -381,6 +384,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
             group["lr"] = lr
         self._last_lr = _lrs(self.optimizer)
+        # END EXERCISE
 
 
 class CyclicLR(LRScheduler):
@@ -842,6 +846,7 @@ class SlantedTriangularLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        # BEGIN EXERCISE slanted_triangular
         t = min(self.last_epoch, self.total_steps)
         cut = math.floor(self.total_steps * self.cut_frac)
         if t < cut:
@@ -850,6 +855,7 @@ class SlantedTriangularLR(LRScheduler):
             p = 1 - (t - cut) / (cut * (1 / self.cut_frac - 1))
         p = max(p, 0.0)  # ⌊·⌋ in cut can leave a sliver below 0 at the very end
         return [base_lr * (1 + p * (self.ratio - 1)) / self.ratio for base_lr in self.base_lrs]
+        # END EXERCISE
 
     _get_closed_form_lr = get_lr
 

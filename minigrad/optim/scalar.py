@@ -95,6 +95,7 @@ def secant(f, x0: float, x1: float, tol: float = 1e-12, max_iter: int = 100,
     Newton's method with the derivative replaced by the slope through the last two points.
     Stops when |x_{k+1} − x_k| ≤ tol·(1 + |x_k|).
     """
+    # BEGIN EXERCISE secant
     target = _target(f, minimize)
     result = ScalarResult(x1, [x0, x1])
     r0, r1 = target(x0), target(x1)
@@ -110,6 +111,7 @@ def secant(f, x0: float, x1: float, tol: float = 1e-12, max_iter: int = 100,
             break
         x0, r0, x1, r1 = x1, r1, x2, target(x2)
     return result
+    # END EXERCISE
 
 
 def newton(f, x0: float, tol: float = 1e-12, max_iter: int = 50,

@@ -71,6 +71,7 @@ class EarlyStopping(Callback):
         self._best_weights = None
 
     def on_epoch_end(self, run) -> None:
+        # BEGIN EXERCISE early_stopping
         if self.monitor not in run.history:
             raise StateError(f"EarlyStopping: the history has no {self.monitor!r} to monitor; "
                              f"it has {sorted(run.history.epochs)}")
@@ -84,6 +85,7 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             self.stopped_epoch = run.epoch + 1
             run.stop = True
+        # END EXERCISE
 
     def on_fit_end(self, run) -> None:
         if self.restore_best and self._best_weights is not None:
