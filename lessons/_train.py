@@ -137,3 +137,11 @@ def mnist1d_arrays(n_train: int | None = None, n_test: int | None = None,
     return (split.X_train[:n_train], split.y_train[:n_train],
             split.X_test[:n_test], split.y_test[:n_test])
 
+
+
+def mnist1d_with_validation(n_train: int | None = None, val_fraction: float = 0.2) -> tuple:
+    """``x_train, y_train, x_val, y_val, x_test, y_test``: the first ``n_train`` training samples
+    of MNIST-1D with their first ``val_fraction`` held out for validation."""
+    x_all, y_all, x_test, y_test = mnist1d_arrays(n_train=n_train)
+    n_val = int(len(x_all) * val_fraction)
+    return x_all[n_val:], y_all[n_val:], x_all[:n_val], y_all[:n_val], x_test, y_test

@@ -1,0 +1,8 @@
+"""The lesson l20_gradient_descent runs in --fast mode and gives a verdict, with its figures, for each of its
+claims (what the verdict is belongs to the measurement, not to the test)."""
+
+from tests.lessons.lesson_check import check_lesson_fast
+
+
+def test_gradient_descent_lesson_gives_a_verdict_and_figures_for_each_claim(tmp_path):
+    check_lesson_fast("l20_gradient_descent", tmp_path)

@@ -1,0 +1,9 @@
+"""The lesson on C55–C57 (fine-tuning) runs in --fast mode and gives a verdict,
+with its figures, for each of its claims (what the verdict is belongs to the measurement,
+not to the test)."""
+
+from tests.lessons.lesson_check import check_lesson_fast
+
+
+def test_fine_tuning_lesson_gives_a_verdict_and_figures_for_each_claim(tmp_path):
+    check_lesson_fast("l31_fine_tuning", tmp_path)
