@@ -293,7 +293,8 @@ def _exercise(name: str) -> Exercise:
 
 _BEGIN = re.compile(r"^(\s*)# BEGIN EXERCISE (\w+)\s*$")
 _END = re.compile(r"^\s*# END EXERCISE\s*$")
-_NOT_COPIED = ("__pycache__", "*.pyc", ".git", "*.egg-info", ".pytest_cache", "output",
+_NOT_COPIED = ("__pycache__", "*.pyc", ".git", "*.egg-info", ".pytest_cache", ".hypothesis",
+               ".venv", "build", "output",
                "test_mechanism.py", "wrong")  # the maintainers' proof needs the references
 
 
@@ -326,7 +327,7 @@ def student_copy(dest) -> Path:
         raise StateError(f"student-copy: {dest} exists already; choose a new directory")
     ignore = shutil.ignore_patterns(*_NOT_COPIED)
     if root is not None:
-        shutil.copytree(root, dest, ignore=shutil.ignore_patterns(*_NOT_COPIED, "benchmarks"))
+        shutil.copytree(root, dest, ignore=ignore)
     else:
         shutil.copytree(package, dest / package.name, ignore=ignore)
     for path in (dest / package.name).rglob("*.py"):
