@@ -28,6 +28,13 @@ OUTPUT_ENV = "MINIGRAD_LESSONS_OUTPUT"
 FIGURE_DPI = 110
 
 
+def status_of(parts) -> str:
+    """The usual rule for a claim made of several parts: REPRODUCED when every part held,
+    NUANCED when some did, NOT REPRODUCED when none did."""
+    parts = list(parts)
+    return "REPRODUCED" if all(parts) else "NUANCED" if any(parts) else "NOT REPRODUCED"
+
+
 def output_root() -> Path:
     """Where every lesson writes: ``$MINIGRAD_LESSONS_OUTPUT`` or ``lessons/output``."""
     return Path(os.environ.get(OUTPUT_ENV) or Path(__file__).resolve().parent / "output")

@@ -22,7 +22,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 import minigrad.optim as optim
-from lessons._lesson import Lesson
+from lessons._lesson import Lesson, status_of
 from lessons._train import fit, mnist1d_arrays
 
 CLAIMS = ["C09", "C11", "C13", "C14", "C16"]
@@ -153,7 +153,7 @@ acc_diff = final_acc["inverted"].mean() - final_acc["vanilla"].mean()
 diff_stderr = np.sqrt(sum(a.var(ddof=1) / len(a) for a in final_acc.values()))
 train_ok = abs(acc_diff) < 2 * diff_stderr
 held = [mc_ok, train_ok]
-status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
+status = status_of(held)
 lesson.verdict(
     "C09", status,
     f"max |z| inverted {max_z[inverted_key]:.2f}, vanilla {max_z[vanilla_key]:.2f} "

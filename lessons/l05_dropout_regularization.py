@@ -26,7 +26,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 import minigrad.optim as optim
-from lessons._lesson import Lesson
+from lessons._lesson import Lesson, status_of
 from lessons._train import fit, mnist1d_arrays
 
 CLAIMS = ["C10", "C12", "C15", "C17", "C18", "C19"]
@@ -122,7 +122,7 @@ ax_bar.legend()
 lesson.figure(fig, "c10_overfitting")
 
 held = [gap_smaller, test_higher]
-status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
+status = status_of(held)
 lesson.verdict(
     "C10", status,
     f"train−test gap {gap[NONE].mean():.3f} → {gap[HIDDEN].mean():.3f} with dropout; test acc "
@@ -228,7 +228,7 @@ for ax, key, label, title in (
 lesson.figure(fig, "c12_coadaptation")
 
 held = [corr_lower, ablation_lower]
-status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
+status = status_of(held)
 lesson.verdict(
     "C12", status,
     f"mean |corr| of layer-2 units {mean_std(coadapt[NONE]['corr'])} → "
@@ -420,7 +420,7 @@ ax.legend()
 lesson.figure(fig, "c18_where")
 
 held = [hidden_best, output_hurts]
-status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
+status = status_of(held)
 lesson.verdict(
     "C18", status,
     f"test acc hidden-only {mean_std(test_acc[HIDDEN])}, +input {mean_std(test_acc[INPUT])}, "

@@ -22,7 +22,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 import minigrad.optim as optim
-from lessons._lesson import Lesson
+from lessons._lesson import Lesson, status_of
 from lessons._train import evaluate, fit, mlp, mnist1d_arrays
 
 CLAIMS = ["C20", "C21", "C22", "C23", "C24"]
@@ -445,7 +445,7 @@ is_isometry = abs(condition["orthogonal"] - 1) < 1e-4
 flatter = flatness["orthogonal"] < flatness["Gaussian (Xavier normal)"]
 faster = early_gap.mean() > 2 * early_gap.std(ddof=1) / np.sqrt(len(seeds23))
 held = [is_isometry, flatter, faster]
-status = "REPRODUCED" if all(held) else "NUANCED" if any(held) else "NOT REPRODUCED"
+status = status_of(held)
 lesson.verdict(
     "C23", status,
     f"cond(W): orthogonal {condition['orthogonal']:.6f}, Gaussian "
@@ -552,7 +552,7 @@ for task in tasks:
     parts.append(f"{task.split(' (')[0]}: initial loss {default['initial'].mean():.3g} → "
                  f"{informed['initial'].mean():.3g}, median steps to target "
                  f"{np.median(default['steps']):.0f} → {np.median(informed['steps']):.0f}")
-status = ("REPRODUCED" if all(checks) else "NOT REPRODUCED" if not any(checks) else "NUANCED")
+status = status_of(checks)
 lesson.verdict(
     "C24", status, "; ".join(parts) + f" ({len(seeds24)} seeds, {steps24} steps budget)",
     claim="Output bias set to the targets' mean (or the logit of the base rate) gives a lower "

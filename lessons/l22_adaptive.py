@@ -26,7 +26,7 @@
 import numpy as np
 
 import minigrad as mg
-from lessons._lesson import Lesson
+from lessons._lesson import Lesson, status_of
 from lessons._surfaces import descend, spearman
 from lessons._train import evaluate, fit, mlp, mnist1d_arrays
 from minigrad import nn, optim
@@ -280,8 +280,7 @@ lesson.figure(fig, "c44_adadelta")
 # %%
 works = {s: share[s] >= 0.9 for s in SCALES}
 lesson.verdict(
-    "C44", "REPRODUCED" if all(works.values()) else
-    "NOT REPRODUCED" if not any(works.values()) else "NUANCED",
+    "C44", status_of(works.values()),
     "share of the tuned reference's loss reduction reached by Adadelta(lr=1) in "
     f"{DELTA_EPOCHS} epochs: " + ", ".join(
         f"inputs ×{s:g} {share[s]:.0%} (ref {reference_label[s][0]} η={reference_label[s][1]:g})"
