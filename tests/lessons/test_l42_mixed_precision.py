@@ -1,0 +1,8 @@
+"""The lesson on C60 runs in --fast mode and gives a verdict, with its figures, for its claim
+(what the verdict is belongs to the measurement, not to the test)."""
+
+from tests.lessons.lesson_check import check_lesson_fast
+
+
+def test_mixed_precision_lesson_gives_a_verdict_and_figures_for_its_claim(tmp_path):
+    check_lesson_fast("l42_mixed_precision", tmp_path)
