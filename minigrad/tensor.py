@@ -16,6 +16,21 @@ float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_
 
 
+def _wrap(data, grad_fn=None):
+    """A Tensor around ``data`` without copying (``Tensor._make``: the ops' fast path)."""
+    t = _new_tensor(Tensor)
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._requires_grad = grad_fn is not None
+    t._version = [0]
+    t.retains_grad = False
+    return t
+
+
+_new_tensor = object.__new__
+
+
 class Tensor:
     __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "retains_grad",
                  "__weakref__")
@@ -31,10 +46,7 @@ class Tensor:
         if requires_grad:
             self.requires_grad = True
 
-    @staticmethod
-    def _make(data, grad_fn=None):
-        """Wrap an array without copying (the ops' fast path)."""
-        return _wrap(data, grad_fn)
+    _make = staticmethod(_wrap)  # wrap an array without copying (the ops' fast path)
 
     # -- autograd ---------------------------------------------------------------------------
 
@@ -67,14 +79,12 @@ class Tensor:
         arrays are freed afterwards unless ``retain_graph``; ``create_graph`` records the
         backward pass as a graph of its own, for derivatives of higher order.
         """
-        from minigrad.autograd.engine import run_backward
-
         if not self._requires_grad:
             raise GradError(f"backward: tensor of shape {self.shape} does not require grad "
                             "and has no grad_fn")
-        run_backward([self], [_root_grad(self, gradient, "backward")],
-                     retain_graph=create_graph if retain_graph is None else retain_graph,
-                     create_graph=create_graph)
+        engine.run_backward([self], [_root_grad(self, gradient, "backward")],
+                            retain_graph=create_graph if retain_graph is None else retain_graph,
+                            create_graph=create_graph)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
@@ -455,20 +465,6 @@ class Tensor:
         return ops.transpose(self, -2, -1)
 
 
-def _wrap(data, grad_fn=None):
-    t = _new_tensor(Tensor)
-    t.data = data if type(data) is np.ndarray else np.asarray(data)
-    t.grad = None
-    t.grad_fn = grad_fn
-    t._requires_grad = grad_fn is not None
-    t._version = [0]
-    t.retains_grad = False
-    return t
-
-
-_new_tensor = object.__new__
-
-
 def _raw(x):
     """The array under a tensor; anything else as it is."""
     return x.data if isinstance(x, Tensor) else x
@@ -508,7 +504,7 @@ def _root_grad(output, gradient, op_name):
         if output.data.size != 1:
             raise GradError(f"{op_name}: grad can be implicitly created only for a one-element "
                             f"output, got shape {output.shape}; pass `gradient`")
-        return Tensor._make(np.ones_like(output.data))
+        return Tensor._make(np.ones(output.shape, output.dtype))
     gradient = gradient if isinstance(gradient, Tensor) else Tensor._make(
         np.asarray(gradient, dtype=output.dtype))
     if gradient.shape != output.shape:
@@ -522,3 +518,4 @@ def is_scalar(x) -> bool:
 
 
 from minigrad import ops  # noqa: E402  (ops build on Tensor)
+from minigrad.autograd import engine  # noqa: E402  (and so does the engine)

@@ -76,7 +76,7 @@ class _Backward:
             if g.shape != d.shape or g.dtype != d.dtype:
                 grad = _fit(grad, t, fn)
             if t.grad_fn is None:
-                self.deliver_to_leaf(t, grad)
+                self.deliver_to_leaf(t, grad, owned=fn.fresh_grads)
             else:
                 self.add_pending(t.grad_fn, grad)
                 self.countdown(t.grad_fn)
@@ -97,17 +97,18 @@ class _Backward:
             grad = grad if self.create_graph else grad.detach()
             t.grad = grad if t.grad is None else t.grad + grad
 
-    def deliver_to_leaf(self, leaf, grad):
+    def deliver_to_leaf(self, leaf, grad, owned=False):
         if self.capture is not None:
             self.capture.offer_leaf(leaf, grad)
         elif leaf._requires_grad:
-            self.accumulate(leaf, grad)
+            self.accumulate(leaf, grad, owned)
 
-    def accumulate(self, leaf, grad):
+    def accumulate(self, leaf, grad, owned):
         """``leaf.grad += grad``. A leaf's gradient array is its own: the first one is copied,
-        because the array backward returned may also be on its way to other nodes."""
+        because the array backward returned may also be on its way to other nodes, unless
+        ``owned`` (the node's backward made it for this input alone)."""
         if leaf.grad is None:
-            leaf.grad = grad if self.create_graph else _wrap(grad.data.copy())
+            leaf.grad = grad if self.create_graph or owned else _wrap(grad.data.copy())
         elif self.create_graph or leaf.grad._requires_grad:
             leaf.grad = leaf.grad + grad
         else:

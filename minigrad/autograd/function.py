@@ -22,6 +22,9 @@ class Function:
     """
 
     is_view = False  # the output shares memory (and so the version counter) with input 0
+    # backward returns new gradient arrays, one per input, that nothing else holds: a leaf
+    # may keep its gradient without the engine's copy
+    fresh_grads = False
     _saved = ()
     inputs = None
     retained_output = None  # a weak reference, set by Tensor.retain_grad
@@ -56,7 +59,7 @@ class Function:
 
     @property
     def needs_input_grad(self):
-        return tuple(t._requires_grad for t in self.inputs)
+        return tuple([t._requires_grad for t in self.inputs])
 
     @property
     def name(self) -> str:

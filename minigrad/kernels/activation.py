@@ -13,6 +13,12 @@ import numpy as np
 from minigrad.kernels._jit import kernel, prange
 
 SMALL = 16384  # below this many elements NumPy's vectorized loop beats a Numba dispatch
+# Numba calls the C library's expm1 and tanh one element at a time (without Intel's SVML it
+# cannot vectorize them), while NumPy's exp and tanh are SIMD loops: measured on 128×512
+# float32 (2 cores), elu_forward took 1.0 ms against NumPy's 0.56 ms, gelu_tanh_forward
+# 3.3 ms against 0.20 ms, gelu_tanh_backward 3.4 ms against 0.46 ms. The two draw level near
+# 4M elements, where NumPy's temporary arrays make it memory-bound; below that, the reference.
+LIBM_BOUND = 1 << 22
 SQRT_HALF = math.sqrt(0.5)                    # 1/√2
 INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)     # the standard normal density at 0
 SQRT_2_OVER_PI = math.sqrt(2 / math.pi)       # the tanh approximation's scale
@@ -57,7 +63,7 @@ def elu_forward_reference(x, alpha):
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
 
 
-@kernel(elu_forward_reference, parallel=True, threshold=SMALL)
+@kernel(elu_forward_reference, parallel=True, threshold=LIBM_BOUND)
 def elu_forward(x, alpha):
     """y = x for x > 0, α(eˣ - 1) otherwise (expm1 keeps precision near 0)."""
     xf = x.ravel()
@@ -135,7 +141,7 @@ def gelu_tanh_forward_reference(x):
     return (0.5 * x * (1 + np.tanh(inner))).astype(x.dtype, copy=False)
 
 
-@kernel(gelu_tanh_forward_reference, parallel=True, threshold=SMALL)
+@kernel(gelu_tanh_forward_reference, parallel=True, threshold=LIBM_BOUND)
 def gelu_tanh_forward(x):
     """y = ½x(1 + tanh(u)),  u = √(2/π)(x + κx³)."""
     xf = x.ravel()
@@ -152,7 +158,7 @@ def gelu_tanh_backward_reference(x, gy):
     return (gy * slope).astype(gy.dtype, copy=False)
 
 
-@kernel(gelu_tanh_backward_reference, parallel=True, threshold=SMALL)
+@kernel(gelu_tanh_backward_reference, parallel=True, threshold=LIBM_BOUND)
 def gelu_tanh_backward(x, gy):
     """gx = gy·(½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3κx²)),  t = tanh(u)."""
     xf, gf = x.ravel(), gy.ravel()

@@ -9,6 +9,10 @@ import numpy as np
 from minigrad.kernels._jit import kernel, prange
 
 SMALL = 16384  # below this many elements NumPy's vectorized loop beats a Numba dispatch
+# Typed constants: in a compiled loop a bare 0 or 1 is an int64, and int64 meeting float32 is
+# float64, so a float32 array would be computed in float64 (half the elements per vector
+# instruction, and other roundings than the float32 reference). These take the array's type.
+ZERO, ONE = np.float32(0), np.float32(1)
 
 
 def relu_backward_reference(y, gy):
@@ -21,7 +25,7 @@ def relu_backward(y, gy):
     yf, gf = y.ravel(), gy.ravel()
     out = np.empty_like(gf)
     for i in prange(out.size):
-        out[i] = gf[i] if yf[i] > 0 else 0
+        out[i] = gf[i] if yf[i] > 0 else ZERO
     return out.reshape(gy.shape)
 
 
@@ -38,7 +42,7 @@ def sigmoid_forward(x):
     out = np.empty_like(xf)
     for i in prange(out.size):
         z = np.exp(-abs(xf[i]))
-        out[i] = 1 / (1 + z) if xf[i] >= 0 else z / (1 + z)
+        out[i] = ONE / (ONE + z) if xf[i] >= 0 else z / (ONE + z)
     return out.reshape(x.shape)
 
 
@@ -52,7 +56,7 @@ def sigmoid_backward(y, gy):
     yf, gf = y.ravel(), gy.ravel()
     out = np.empty_like(gf)
     for i in prange(out.size):
-        out[i] = gf[i] * yf[i] * (1 - yf[i])
+        out[i] = gf[i] * yf[i] * (ONE - yf[i])
     return out.reshape(gy.shape)
 
 
@@ -66,5 +70,5 @@ def tanh_backward(y, gy):
     yf, gf = y.ravel(), gy.ravel()
     out = np.empty_like(gf)
     for i in prange(out.size):
-        out[i] = gf[i] * (1 - yf[i] * yf[i])
+        out[i] = gf[i] * (ONE - yf[i] * yf[i])
     return out.reshape(gy.shape)

@@ -28,24 +28,28 @@ def batch_norm_stats_reference(x):
 
 @kernel(batch_norm_stats_reference, parallel=True, threshold=SMALL)
 def batch_norm_stats(x):
-    """Per-channel mean and biased variance of x (N, C, L); two passes for accuracy."""
+    """Per-channel mean and biased variance of x (N, C, L); two passes for accuracy. Each sum
+    runs in float64 lanes, one per position along L, added up at the end: the additions into
+    different lanes are independent, so the loop vectorizes. (One running total is a chain of
+    dependent additions, which measured 1.2x slower than NumPy's x.mean and x.var on the
+    benchmark's 64×16×784.)"""
     n, channels, length = x.shape
     count = n * length
     mean = np.empty(channels, dtype=x.dtype)
     var = np.empty(channels, dtype=x.dtype)
     for c in prange(channels):
-        total = 0.0
+        lanes = np.zeros(length)
         for i in range(n):
             for j in range(length):
-                total += x[i, c, j]
-        mu = total / count
-        spread = 0.0
+                lanes[j] += x[i, c, j]
+        mu = lanes.sum() / count
+        lanes[:] = 0.0
         for i in range(n):
             for j in range(length):
                 d = x[i, c, j] - mu
-                spread += d * d
+                lanes[j] += d * d
         mean[c] = mu
-        var[c] = spread / count
+        var[c] = lanes.sum() / count
     return mean, var
 
 

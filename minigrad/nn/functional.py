@@ -30,7 +30,8 @@ __all__ = [
     "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
     "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "embedding", "gelu",
     "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool1d",
-    "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "pairwise_distance", "relu",
+    "max_pool2d", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
+    "relu",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh", "triplet_margin_loss",
 ]
 
@@ -136,6 +137,17 @@ def check_probability(p: float, name: str) -> None:
 
 
 # -- shapes ----------------------------------------------------------------------------------------
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(‖x‖_p, ε) along ``dim``: unit vectors, with ε guarding the zero vector.
+
+    ‖x‖_p is clamped before its root, as max(Σ|x|ᵖ, εᵖ)^(1/p), so that a zero vector gets a
+    zero gradient instead of the root's infinite one."""
+    if not p > 0:
+        raise RangeError(f"normalize: p must be positive, got {p} (input shape {input.shape})")
+    powered = input * input if p == 2 else input.abs() ** p
+    return input / powered.sum(dim, keepdim=True).clamp(min=eps ** p) ** (1 / p)
+
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices of any shape -> int64 tensor with a last dim of ``num_classes``

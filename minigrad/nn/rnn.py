@@ -6,17 +6,18 @@ Parameters of layer k (``_reverse`` for the backward direction of a bidirectiona
 (i, f, g, o), GRU 3 (r, z, n). All start as U(-1/√H, 1/√H). So a PyTorch state dict loads
 as is and gives the same numbers.
 
-A layer projects the whole sequence at once (x_gates = x W_ihᵀ + b_ih, one matrix product),
-then runs one fused step op per time step (``minigrad.ops.rnn``); its output feeds the next
-layer, after dropout in training. The maths of each cell is in ``minigrad.kernels.rnn``.
+A layer direction is one op (``minigrad.ops.rnn``): it projects the whole sequence at once
+(x_gates = x W_ihᵀ + b_ih, one matrix product), then runs its time loop, forward and backward;
+its output feeds the next layer, after dropout in training. The maths of each cell is in
+``minigrad.kernels.rnn``; the cells below run one step op.
 """
 
 import math
 
 import numpy as np
 
-from minigrad import creation
-from minigrad.errors import RangeError, ShapeError
+from minigrad import amp, creation
+from minigrad.errors import DTypeError, RangeError, ShapeError
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
@@ -115,9 +116,15 @@ class RNNBase(Module):
             outputs = []
             for direction, suffix in enumerate(self._suffixes(layer)):
                 weight_ih, weight_hh, bias_ih, bias_hh = self._weights(suffix)
-                x_gates = F.linear(layer_input, weight_ih, bias_ih)
-                every, last = recurrent_layer(self.step, x_gates, states[len(finals)], weight_hh,
-                                              bias_hh, time_dim, reverse=direction == 1)
+                # inside autocast the input projection computes in float16, as a Linear would
+                x, weight_ih, bias_ih = amp.autocast_inputs(layer_input, weight_ih, bias_ih)
+                if x.dtype != weight_ih.dtype:
+                    raise DTypeError(f"{name}: input dtype {x.dtype} differs from weight dtype "
+                                     f"{weight_ih.dtype}; convert the input or the model to one "
+                                     "dtype")
+                every, last = recurrent_layer(self.step, x, states[len(finals)], weight_ih,
+                                              weight_hh, bias_ih, bias_hh, time_dim,
+                                              reverse=direction == 1)
                 outputs.append(self._hidden(every))
                 finals.append(last)
             layer_input = outputs[0] if len(outputs) == 1 else cat(outputs, -1)

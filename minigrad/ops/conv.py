@@ -92,15 +92,13 @@ class Convolution(Function):
         n, out_channels = x.shape[0], weight.shape[0]
         x4 = x.reshape(as_4d(x.shape))
         cols = K.im2col(x4, *geometry)
-        positions = cols.shape[1]
-        y = np.matmul(weight.reshape(groups, out_channels // groups, -1),
-                      cols.reshape(groups, -1, positions))
-        y = y.reshape(out_channels, n, -1).transpose(1, 0, 2)  # (N, O, OH·OW), a view
-        out = np.empty((n, out_channels, y.shape[2]), dtype=y.dtype)
-        if bias is None:
-            out[...] = y
-        else:
-            np.add(y, bias[:, None], out=out)
+        # one product per sample and group, written straight into the output's (N, O, OH·OW)
+        # layout: (groups, O/groups, C/groups·kh·kw) · (N, groups, C/groups·kh·kw, OH·OW)
+        out = np.matmul(weight.reshape(groups, out_channels // groups, -1),
+                        cols.reshape(groups, -1, n, cols.shape[1] // n).transpose(2, 0, 1, 3))
+        out = out.reshape(n, out_channels, -1)
+        if bias is not None:
+            out += bias[:, None]
         self.save_for_backward(x, weight, cols)
         spatial = geometry.out_size if x.ndim == 4 else geometry.out_size[1:]
         return out.reshape((n, out_channels) + spatial)
@@ -108,18 +106,21 @@ class Convolution(Function):
     def backward(self, gy):
         x, weight, cols = self.saved_tensors
         n, out_channels, groups = x.shape[0], weight.shape[0], self.groups
-        # ∂L/∂Y as (groups, O/groups, N·OH·OW): the layout of the forward's product
-        gy_matrix = gy.reshape(n, out_channels, -1).permute(1, 0, 2).reshape(
-            groups, out_channels // groups, -1)
+        gy4 = gy.reshape(n, groups, out_channels // groups, -1)  # (N, groups, O/groups, OH·OW)
         grad_x = grad_w = grad_b = None
         if self.needs_input_grad[0]:
+            # ∂L/∂cols = W_gᵀ·∂L/∂Y_g, with ∂L/∂Y as (groups, O/groups, N·OH·OW): im2col's layout
+            gy_matrix = gy4.permute(1, 2, 0, 3).reshape(groups, out_channels // groups, -1)
             g_cols = weight.reshape(groups, out_channels // groups, -1).mT @ gy_matrix
             grad_x = Col2Im.apply(g_cols.reshape(-1, g_cols.shape[2]), geometry=self.geometry,
                                   input_shape=as_4d(x.shape)).reshape(x.shape)
         if self.needs_input_grad[1]:
             if grad_mode._state["enabled"]:  # create_graph: ∂L/∂W depends on x differentiably
                 cols = Im2Col.apply(x.reshape(as_4d(x.shape)), geometry=self.geometry)
-            grad_w = (gy_matrix @ cols.reshape(groups, -1, cols.shape[1]).mT).reshape(weight.shape)
+            # ∂L/∂W_g = Σ_n ∂L/∂Y_g[n]·cols_g[n]ᵀ: products per sample on views of both (the
+            # one product over N·OH·OW would first need ∂L/∂Y copied into im2col's layout)
+            per_sample = cols.reshape(groups, -1, n, gy4.shape[3]).permute(2, 0, 1, 3) @ gy4.mT
+            grad_w = per_sample.sum(0).mT.reshape(weight.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             grad_b = gy.sum((0,) + tuple(range(2, gy.ndim)))
         return grad_x, grad_w, grad_b

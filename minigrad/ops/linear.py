@@ -19,12 +19,16 @@ class Linear(Function):
     ∂L/∂X = G W,   ∂L/∂W = Gᵀ X,   ∂L/∂b = Σₙ Gₙ.
     """
 
+    fresh_grads = True  # three new products: W and b keep theirs without a copy
+
     def forward(self, x, weight, bias=None):
         self.save_for_backward(x, weight)
-        y = x.reshape(-1, x.shape[-1]) @ weight.T
+        # ndarray.dot, not @: the same BLAS product of 2-D arrays, with a microsecond less of
+        # dispatch (a third of the product's time at lesson sizes)
+        y = _rows(x).dot(weight.T)
         if bias is not None:
             y += bias
-        return y.reshape(x.shape[:-1] + weight.shape[:1])
+        return y if x.ndim == 2 else y.reshape(x.shape[:-1] + weight.shape[:1])
 
     def backward(self, gy):
         x, weight = self.saved_tensors
@@ -40,30 +44,37 @@ class Linear(Function):
         return grads[:len(need)]
 
     def _backward_arrays(self, x, weight, gy):
-        """The same three formulas on arrays: no graph is recorded, so no op overhead."""
+        """The same three formulas on arrays: no graph is recorded, so no op overhead.
+        Σₙ Gₙ is taken as the product 1ᵀG, one BLAS call: at lesson sizes g.sum(0) spends
+        five times as long in NumPy's reduction machinery."""
         need = self.needs_input_grad
-        g = gy.reshape(-1, weight.shape[0])
+        g = _rows(gy)
         grads = (
-            Tensor._make((g @ weight).reshape(x.shape)) if need[0] else None,
-            Tensor._make(g.T @ x.reshape(-1, weight.shape[1])) if need[1] else None,
-            Tensor._make(g.sum(0)) if len(need) > 2 and need[2] else None,
+            Tensor._make(g.dot(weight).reshape(x.shape)) if need[0] else None,
+            Tensor._make(g.T.dot(_rows(x))) if need[1] else None,
+            Tensor._make(np.ones(len(g), g.dtype).dot(g)) if len(need) > 2 and need[2] else None,
         )
         return grads[:len(need)]
 
 
+def _rows(a: np.ndarray) -> np.ndarray:
+    """``a`` as a matrix of rows: its leading dims flattened (a 2-D array as it is)."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b, checking shapes and dtypes first so errors name the layer's sizes."""
-    out_features, in_features = weight.shape
-    if x.ndim == 0 or x.shape[-1] != in_features:
+    out_features, in_features = weight.data.shape  # (the arrays' attributes: no property calls)
+    if x.data.shape[-1:] != (in_features,):
         raise ShapeError(f"Linear: input has {x.shape[-1] if x.ndim else 0} features, expected "
                          f"{in_features} (input shape {x.shape}, weight shape {weight.shape})")
-    if x.dtype != weight.dtype:
+    if x.data.dtype != weight.data.dtype:
         hint = "convert the input with .float()" if weight.dtype == np.float32 else \
             "convert the input or the model to one dtype"
         raise DTypeError(f"Linear: input dtype {x.dtype} differs from weight dtype "
                          f"{weight.dtype}; {hint}")
     if bias is None:
         return Linear.apply(x, weight)
-    if bias.shape != (out_features,):
+    if bias.data.shape != (out_features,):
         raise ShapeError(f"Linear: bias shape {bias.shape}, expected ({out_features},)")
     return Linear.apply(x, weight, bias)

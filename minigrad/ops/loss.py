@@ -59,6 +59,36 @@ class CrossEntropy(Function):
         return row_scale * (softmax(logits, 1) * total[:, None] - a)
 
 
+class MeanCrossEntropy(Function):
+    """The common case on small inputs, on its own: class indices, no weights, no smoothing,
+    no ignored rows, the mean over N rows.
+    loss = (1/N)·Σᵢ (log Σₖ e^(xᵢₖ) - xᵢ,yᵢ);  ∂loss/∂x = (p - onehot(y))/N with p = softmax(x).
+    At lesson sizes (100 rows of 2 classes) an op costs its NumPy calls, and the general
+    ``CrossEntropy`` makes three times as many to handle weights, smoothing and ignored rows."""
+
+    def forward(self, logits, target):
+        shifted = logits - logits.max(axis=1, keepdims=True)  # e^x cannot overflow
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        self.rows, self.target = np.arange(len(target)), target
+        self.probabilities = exp / total
+        self.save_for_backward(logits)
+        loss = np.log(total[:, 0]) - shifted[self.rows, target]
+        return np.asarray(loss.sum() / len(target))
+
+    def backward(self, gy):
+        n = len(self.target)
+        if not grad_mode._state["enabled"]:
+            grad = self.probabilities.copy()
+            grad[self.rows, self.target] -= 1
+            grad *= float(gy.data) / n  # (a Python number: no 0-d array arithmetic)
+            return Tensor._make(grad)
+        (logits,) = self.saved_tensors
+        onehot = np.zeros_like(logits.data)
+        onehot[self.rows, self.target] = 1
+        return (softmax(logits, 1) - onehot) * (gy / n)
+
+
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy between logits ``input`` (C), (N, C) or (N, C, d₁, ...) and ``target``:
@@ -74,11 +104,17 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     n_classes = input.shape[1 if input.ndim > 1 else 0]
     weight = _class_weight(weight, n_classes, input.dtype, "cross_entropy")
     raw = _raw(target)
-    if np.issubdtype(raw.dtype, np.floating) and raw.shape == input.shape:
+    if raw.dtype.kind == "f" and raw.shape == input.shape:
         target = target if isinstance(target, Tensor) else Tensor._make(raw.astype(input.dtype))
         return _cross_entropy_with_probabilities(input, target, weight, reduction,
                                                  label_smoothing)
-    rows, target = _class_rows(input, raw, ignore_index, "cross_entropy")
+    rows, target, some_ignored = _class_rows(input, raw, ignore_index, "cross_entropy")
+    # the common case on small inputs has an op of its own (see MeanCrossEntropy); larger ones
+    # go to the fused Numba kernels, and an empty batch stays with CrossEntropy, whose mean of
+    # no rows is NaN without a warning, as PyTorch's
+    if weight is None and label_smoothing == 0 and reduction == "mean" and input.ndim == 2 \
+            and 0 < input.data.size < K.ROWS_THRESHOLD and not some_ignored:
+        return MeanCrossEntropy.apply(rows, target=target)
     if weight is None:
         weight = np.ones(n_classes, dtype=input.dtype)
     loss = CrossEntropy.apply(rows, target=target.ravel(), weight=weight,
@@ -108,7 +144,7 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,
     target = _raw(target)
     n_classes = input.shape[1 if input.ndim > 1 else 0]
     weight = _class_weight(weight, n_classes, input.dtype, "nll_loss")
-    rows, target = _class_rows(input, target, ignore_index, "nll_loss")
+    rows, target, _ = _class_rows(input, target, ignore_index, "nll_loss")
     flat = target.ravel()
     kept = flat != ignore_index
     safe = np.where(kept, flat, 0)
@@ -133,21 +169,28 @@ def _class_weight(weight, n_classes, dtype, op):
 
 
 def _class_rows(input, target, ignore_index, op):
-    """The input as rows of C class scores (the class dim moved last) and the checked target."""
-    if not np.issubdtype(target.dtype, np.integer):
+    """The input as rows of C class scores (the class dim moved last), the checked target, and
+    whether some target is ``ignore_index``."""
+    if target.dtype.kind not in "iu":  # signed or unsigned integers (np.issubdtype is slower)
         raise DTypeError(f"{op}: target must hold class indices of an integer dtype (int64), "
                          f"got {target.dtype} target of shape {target.shape} for input of shape "
                          f"{input.shape}")
-    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    shape = input.shape
+    expected = shape[:1] + shape[2:] if len(shape) > 1 else ()
     if target.shape != expected:
         raise ShapeError(f"{op}: target shape {target.shape} does not match input shape "
-                         f"{input.shape} (expected target shape {expected})")
-    n_classes = input.shape[1 if input.ndim > 1 else 0]
+                         f"{shape} (expected target shape {expected})")
+    n_classes = shape[1 if len(shape) > 1 else 0]
     if target.min(initial=0) < 0 or target.max(initial=0) >= n_classes:  # slow path: look closer
         _check_class_range(target, n_classes, ignore_index, op)
-    if input.ndim > 2:  # (N, C, d₁, ...) -> (N·d₁·..., C)
-        input = input.permute(0, *range(2, input.ndim), 1)
-    return input.reshape(-1, n_classes), target.astype(np.int64, copy=False)
+        some_ignored = True  # (the targets out of range are all ignore_index, or it raised)
+    else:
+        some_ignored = 0 <= ignore_index < n_classes and bool((target == ignore_index).any())
+    if len(shape) > 2:  # (N, C, d₁, ...) -> (N·d₁·..., C)
+        input = input.permute(0, *range(2, len(shape)), 1)
+    if len(shape) != 2:
+        input = input.reshape(-1, n_classes)
+    return input, target.astype(np.int64, copy=False), some_ignored
 
 
 def _check_class_range(target, n_classes, ignore_index, op):

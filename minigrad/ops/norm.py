@@ -142,7 +142,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ShapeError(f"batch_norm: Expected more than 1 value per channel when training, "
                          f"got input size {input.shape}")
     x3 = np.ascontiguousarray(input.data).reshape(input.shape[0], input.shape[1], -1)
-    mean, var = K.batch_norm_stats(x3)
+    # One value per (sample, channel), as BatchNorm1d on (N, C): NumPy's column sums beat the
+    # kernel's per-channel loop (1024×256 float32: 0.33 ms against 1.5 ms); with L ≥ 4 values
+    # per plane the kernel wins (64×16×784 float32: 0.29 ms against NumPy's 1.2 ms).
+    stats = K.batch_norm_stats.reference if x3.shape[2] == 1 else K.batch_norm_stats
+    mean, var = stats(x3)
     if running_mean is not None:
         running_mean.copy_(momentum * mean + (1 - momentum) * running_mean.data)
     if running_var is not None:

@@ -156,7 +156,7 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            if p.grad.shape != p.shape:
+            if p.grad.data.shape != p.data.shape:
                 raise ShapeError(f"{type(self).__name__}: gradient of shape {p.grad.shape} does "
                                  f"not match its parameter of shape {p.shape}")
             yield p

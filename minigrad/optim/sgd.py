@@ -45,15 +45,22 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            momentum = float(group["momentum"])
+            momentum, lr = float(group["momentum"]), float(group["lr"])
+            plain = momentum == 0 and group["weight_decay"] == 0 and not group["maximize"]
             for p in self._params_with_grad(group):
+                if plain and p.data.size < kernels.SMALL:
+                    # plain θ ← θ − η·∇ on a small parameter: one NumPy expression, the same
+                    # numbers as the kernel's reference, without its bookkeeping (state, typed
+                    # scalars, flat views), which costs more than the update at lesson sizes
+                    p.data -= lr * p.grad.data
+                    continue
                 state = self.state[p]
                 first_step = "momentum_buffer" not in state
                 if momentum != 0 and first_step:
                     state["momentum_buffer"] = state_like(p)
                 buffer = state["momentum_buffer"] if momentum != 0 else unused_state(p)
                 fused_update(kernels.sgd_update, p.data, p.grad.data, buffer,
-                             float(group["lr"]), momentum, float(group["dampening"]),
+                             lr, momentum, float(group["dampening"]),
                              float(group["weight_decay"]), grad_sign(group),
                              bool(group["nesterov"]), first_step)
         return loss

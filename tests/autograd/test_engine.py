@@ -519,3 +519,22 @@ def test_a_deep_graph_can_be_dropped_without_backward():
         y = y + 0.0
     del y  # freeing 100,000 nested nodes must not overflow the C stack
     gc.collect()
+
+
+def test_leaves_that_receive_one_gradient_get_arrays_of_their_own():
+    # a + b hands the same gradient to both leaves: scaling one in place must not scale the other
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward()
+    a.grad.data *= 10
+    assert_grad(b, [1.0, 1.0], "b after a.grad was scaled in place")
+
+
+def test_linear_leaves_keep_their_fresh_gradients_and_accumulate_into_them():
+    # Linear's backward makes new arrays, so its leaves keep them without a copy; a second
+    # backward adds into them
+    x, w, bias = leaf([[1.0, 2.0]]), leaf([[3.0, 4.0], [5.0, 6.0]]), leaf([0.5, -0.5])
+    for _ in range(2):
+        mg.nn.functional.linear(x, w, bias).sum().backward()
+    assert_grad(w, 2 * np.array([[1.0, 2.0], [1.0, 2.0]]), "w after two backwards")
+    assert_grad(bias, [2.0, 2.0], "bias after two backwards")
+    assert_grad(x, 2 * np.array([[8.0, 10.0]]), "x after two backwards")

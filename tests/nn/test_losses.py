@@ -80,6 +80,13 @@ def test_cross_entropy_equals_torch_on_large_batches_through_the_numba_kernel():
         low=-10, high=10)
 
 
+def test_plain_mean_cross_entropy_equals_torch_on_large_batches_too():
+    # small inputs take an op of their own, large ones the fused kernels: both agree with torch
+    targets = np.random.default_rng(3).integers(0, 10, 700)
+    check_like_torch(lambda lib, x, y: functional(lib).cross_entropy(x, y), (700, 10), targets,
+                     low=-10, high=10)
+
+
 def test_cross_entropy_of_float32_logits_is_float32_and_matches_torch():
     x = np.random.default_rng(2).standard_normal((8, 4)).astype(np.float32)
     y = np.arange(8) % 4
@@ -89,10 +96,13 @@ def test_cross_entropy_of_float32_logits_is_float32_and_matches_torch():
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
 
 
-def test_cross_entropy_backward_is_one_fused_node():
+@pytest.mark.parametrize("options", [{}, {"weight": mg.tensor([1.0, 2.0, 3.0])}],
+                         ids=["plain mean", "weighted"])
+def test_cross_entropy_backward_is_one_fused_node(options):
     logits = mg.randn(4, 3, requires_grad=True)
-    loss = F.cross_entropy(logits, mg.tensor([0, 1, 2, 1]))
-    assert type(loss.grad_fn).__name__ == "CrossEntropy"
+    loss = F.cross_entropy(logits, mg.tensor([0, 1, 2, 1]), **options)
+    assert "CrossEntropy" in type(loss.grad_fn).__name__
+    assert loss.grad_fn.inputs[0] is logits, "expected one node between the logits and the loss"
 
 
 @pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.2, "reduction": "sum"},
@@ -299,3 +309,26 @@ def test_triplet_margin_loss_rejects_mismatched_shapes():
     with pytest.raises(mg.ShapeError, match="triplet_margin_loss: anchor, positive and "
                                             "negative need one shape"):
         F.triplet_margin_loss(mg.randn(3, 4), mg.randn(3, 4), mg.randn(3, 5))
+
+
+@pytest.mark.parametrize("p, dim", [(2.0, 1), (2.0, -1), (1.0, 0), (3.0, 1)])
+def test_normalize_equals_torch(p, dim):
+    check_like_torch(lambda lib, x: functional(lib).normalize(x, p=p, dim=dim), (4, 5))
+
+
+def test_normalize_leaves_a_zero_vector_at_zero_with_a_finite_gradient():
+    x = mg.tensor(np.array([[0.0, 0.0], [3.0, 4.0]]), requires_grad=True)
+    y = F.normalize(x)
+    y.sum().backward()
+    assert np.allclose(y.data, [[0, 0], [0.6, 0.8]])
+    assert np.all(np.isfinite(x.grad.data))
+
+
+def test_normalize_passes_gradcheck():
+    x = mg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    assert gradcheck(lambda t: F.normalize(t, dim=0), (x,))
+
+
+def test_normalize_rejects_a_non_positive_p():
+    with pytest.raises(mg.RangeError, match=r"normalize: p must be positive, got 0 \(input shape"):
+        F.normalize(mg.randn(2, 3), p=0)

@@ -1,8 +1,9 @@
 """RNN, LSTM, GRU and their cells equal PyTorch's (float64, 1e-8) in outputs, final states,
 input and initial-state gradients and every parameter gradient, with PyTorch's state dict
 loaded as is, over layers, directions, batch_first, biases and initial states, through both
-the NumPy references and the compiled cell kernels. The steps' backward can be differentiated
-again, a step costs a fixed number of graph nodes, and bad input raises a clear error."""
+the NumPy references and the compiled cell kernels. A layer's op equals a projection and one
+step op per time step, both match finite differences and can be differentiated again, a
+layer costs a fixed number of graph nodes, and bad input raises a clear error."""
 
 import math
 
@@ -211,13 +212,23 @@ def test_step_gradients_match_finite_differences_to_second_order(step, with_bias
     assert gradgradcheck(step.apply, inputs)
 
 
+def _layer_inputs(step, rng, with_bias=True, steps=4, features=2):
+    """x (steps, 2, features), state, W_ih, W_hh (and b_ih, b_hh) of a layer of 3 units."""
+    hidden = 3
+    rows = step.gates * hidden
+    state_size = 2 * hidden if step is LSTMStep else hidden
+    shapes = [(steps, 2, features), (2, state_size), (rows, features), (rows, hidden)] + \
+        ([(rows,), (rows,)] if with_bias else [])
+    return [mg.tensor(rng.standard_normal(shape), requires_grad=True) for shape in shapes]
+
+
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("step", STEPS, ids=lambda s: s.__name__)
 def test_layer_gradients_match_finite_differences_to_second_order(step, reverse, rng):
-    inputs = _step_inputs(step, rng, steps=4)
+    inputs = _layer_inputs(step, rng)
 
-    def f(x_gates, state, weight, bias):
-        return recurrent_layer(step, x_gates, state, weight, bias, reverse=reverse)[0]
+    def f(*inputs):
+        return recurrent_layer(step, *inputs, reverse=reverse)[0]
 
     assert gradcheck(f, inputs)
     assert gradgradcheck(f, inputs)
@@ -247,11 +258,68 @@ def _graph_size(t):
 
 
 @pytest.mark.parametrize("layer", LAYERS.keys())
-def test_each_time_step_adds_two_graph_nodes(layer):
-    """Per step and direction: the slice of the projected input and the fused step op."""
+def test_a_layer_is_a_fixed_number_of_graph_nodes_whatever_the_sequence_length(layer):
+    """The time loop runs inside one op: a longer sequence adds no graph nodes."""
     module = LAYERS[layer][0](FEATURES, HIDDEN, bidirectional=True)
     sizes = [_graph_size(module(mg.randn(steps, N, FEATURES))[0]) for steps in (10, 20)]
-    assert (sizes[1] - sizes[0]) / 10 == 2 * 2, f"graph sizes {sizes} for 10 and 20 steps"
+    assert sizes[0] == sizes[1], f"graph sizes {sizes} for 10 and 20 steps"
+
+
+def _step_by_step(step, x, state, weight_ih, weight_hh, bias_ih, bias_hh, time_dim, reverse):
+    """The layer as a projection and one step op per time step: the specification of
+    ``RecurrentLayer``."""
+    inputs = unbind(mg.nn.functional.linear(x, weight_ih, bias_ih), time_dim)
+    weights = (weight_hh,) if bias_hh is None else (weight_hh, bias_hh)
+    states = [None] * len(inputs)
+    for t in (reversed(range(len(inputs))) if reverse else range(len(inputs))):
+        state = states[t] = step.apply(inputs[t], state, *weights)
+    return mg.stack(states, time_dim)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("time_dim, reverse, with_bias", [(0, False, True), (1, True, True),
+                                                          (1, False, False)],
+                         ids=["time-major", "batch_first reverse", "batch_first no bias"])
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.__name__)
+def test_layer_op_equals_one_step_op_per_time_step(step, time_dim, reverse, with_bias, dtype,
+                                                   rng, kernels):
+    """Same cells, same kernels: the states and gradients differ only by rounding (the order
+    of the sums over time and batch), within a few dozen units of the last place."""
+    inputs = _layer_inputs(step, rng, with_bias, steps=7)
+    if time_dim == 1:
+        inputs[0] = inputs[0].detach().permute(1, 0, 2).requires_grad_()
+    computed, expected = [[mg.tensor(t.data.astype(dtype), requires_grad=True) for t in inputs]
+                          for _ in range(2)]
+    biases = computed[4:] if with_bias else [None, None]
+    out = recurrent_layer(step, *computed[:4], *biases, time_dim, reverse)[0]
+    out_steps = _step_by_step(step, *expected[:4], *(expected[4:] if with_bias else biases),
+                              time_dim, reverse)
+    eps = 64 * np.finfo(dtype).eps
+    np.testing.assert_allclose(out.data, out_steps.data, rtol=eps, atol=eps,
+                               err_msg=f"{step.__name__}: states")
+    cotangent = mg.tensor(rng.standard_normal(out.shape).astype(dtype))
+    (out * cotangent).sum().backward()
+    (out_steps * cotangent).sum().backward()
+    for k, (a, b) in enumerate(zip(computed, expected)):
+        scale = np.abs(b.grad.data).max()
+        np.testing.assert_allclose(a.grad.data, b.grad.data, rtol=eps, atol=eps * scale,
+                                   err_msg=f"{step.__name__}: gradient of input {k}")
+
+
+def test_float32_lstm_equals_torch_forward_and_backward(rng):
+    """The benchmark's layout (batch_first, float32) against PyTorch, to float32 accuracy."""
+    torch_lstm = torch.nn.LSTM(FEATURES, HIDDEN, batch_first=True)
+    lstm = LSTM(FEATURES, HIDDEN, batch_first=True)
+    lstm.load_state_dict({k: v.astype(np.float32) for k, v in numpy_state(torch_lstm).items()})
+    x = rng.standard_normal((N, 20, FEATURES)).astype(np.float32)
+    torch_out = torch_lstm(torch.tensor(x))[0]
+    out = lstm(mg.tensor(x))[0]
+    np.testing.assert_allclose(out.data, torch_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    torch_out.sum().backward()
+    out.sum().backward()
+    for key, param in torch_lstm.named_parameters():
+        np.testing.assert_allclose(getattr(lstm, key).grad.numpy(), param.grad.numpy(),
+                                   rtol=1e-4, atol=1e-5, err_msg=f"gradient of {key}")
 
 
 # -- bad input ---------------------------------------------------------------------------------
