@@ -74,7 +74,7 @@ def triplets(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def embed(model, x: mg.Tensor, sphere: bool) -> mg.Tensor:
     """The model's output, projected onto the unit sphere when ``sphere``."""
     out = model(x)
-    return out / ((out * out).sum(1, keepdim=True).sqrt() + 1e-8) if sphere else out
+    return F.normalize(out) if sphere else out
 
 
 def triplet_loss(a: mg.Tensor, p: mg.Tensor, n: mg.Tensor, margin: float) -> mg.Tensor:
