@@ -17,11 +17,18 @@ import math
 import numpy as np
 
 from minigrad import amp, creation
-from minigrad.errors import DTypeError, RangeError, ShapeError
+from minigrad.errors import RangeError, ShapeError
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
-from minigrad.ops.rnn import GRUStep, LSTMStep, RNNReLUStep, RNNTanhStep, recurrent_layer
+from minigrad.ops.linear import check_input_dtype
+from minigrad.ops.rnn import (
+    GRUStep,
+    LSTMStep,
+    RNNReLUStep,
+    RNNTanhStep,
+    recurrent_layer,
+)
 from minigrad.ops.shape import cat, stack
 from minigrad.tensor import Tensor
 
@@ -118,10 +125,7 @@ class RNNBase(Module):
                 weight_ih, weight_hh, bias_ih, bias_hh = self._weights(suffix)
                 # inside autocast the input projection computes in float16, as a Linear would
                 x, weight_ih, bias_ih = amp.autocast_inputs(layer_input, weight_ih, bias_ih)
-                if x.dtype != weight_ih.dtype:
-                    raise DTypeError(f"{name}: input dtype {x.dtype} differs from weight dtype "
-                                     f"{weight_ih.dtype}; convert the input or the model to one "
-                                     "dtype")
+                check_input_dtype(x, weight_ih, name)
                 every, last = recurrent_layer(self.step, x, states[len(finals)], weight_ih,
                                               weight_hh, bias_ih, bias_hh, time_dim,
                                               reverse=direction == 1)

@@ -23,12 +23,7 @@ class Linear(Function):
 
     def forward(self, x, weight, bias=None):
         self.save_for_backward(x, weight)
-        # ndarray.dot, not @: the same BLAS product of 2-D arrays, with a microsecond less of
-        # dispatch (a third of the product's time at lesson sizes)
-        y = _rows(x).dot(weight.T)
-        if bias is not None:
-            y += bias
-        return y if x.ndim == 2 else y.reshape(x.shape[:-1] + weight.shape[:1])
+        return affine(x, weight, bias)
 
     def backward(self, gy):
         x, weight = self.saved_tensors
@@ -48,16 +43,26 @@ class Linear(Function):
         Σₙ Gₙ is taken as the product 1ᵀG, one BLAS call: at lesson sizes g.sum(0) spends
         five times as long in NumPy's reduction machinery."""
         need = self.needs_input_grad
-        g = _rows(gy)
+        g = rows(gy)
         grads = (
             Tensor._make(g.dot(weight).reshape(x.shape)) if need[0] else None,
-            Tensor._make(g.T.dot(_rows(x))) if need[1] else None,
+            Tensor._make(g.T.dot(rows(x))) if need[1] else None,
             Tensor._make(np.ones(len(g), g.dtype).dot(g)) if len(need) > 2 and need[2] else None,
         )
         return grads[:len(need)]
 
 
-def _rows(a: np.ndarray) -> np.ndarray:
+def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """x Wᵀ + b on arrays, over the last dim of x (the forward of ``Linear``)."""
+    # ndarray.dot, not @: the same BLAS product of 2-D arrays, with a microsecond less of
+    # dispatch (a third of the product's time at lesson sizes)
+    y = rows(x).dot(weight.T)
+    if bias is not None:
+        y += bias
+    return y if x.ndim == 2 else y.reshape(x.shape[:-1] + weight.shape[:1])
+
+
+def rows(a: np.ndarray) -> np.ndarray:
     """``a`` as a matrix of rows: its leading dims flattened (a 2-D array as it is)."""
     return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
 
@@ -68,13 +73,18 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.data.shape[-1:] != (in_features,):
         raise ShapeError(f"Linear: input has {x.shape[-1] if x.ndim else 0} features, expected "
                          f"{in_features} (input shape {x.shape}, weight shape {weight.shape})")
-    if x.data.dtype != weight.data.dtype:
-        hint = "convert the input with .float()" if weight.dtype == np.float32 else \
-            "convert the input or the model to one dtype"
-        raise DTypeError(f"Linear: input dtype {x.dtype} differs from weight dtype "
-                         f"{weight.dtype}; {hint}")
+    check_input_dtype(x, weight, "Linear")
     if bias is None:
         return Linear.apply(x, weight)
     if bias.data.shape != (out_features,):
         raise ShapeError(f"Linear: bias shape {bias.shape}, expected ({out_features},)")
     return Linear.apply(x, weight, bias)
+
+
+def check_input_dtype(x: Tensor, weight: Tensor, layer: str) -> None:
+    """A layer's input must have its weight's dtype (PyTorch does not promote here either)."""
+    if x.data.dtype != weight.data.dtype:
+        hint = "convert the input with .float()" if weight.dtype == np.float32 else \
+            "convert the input or the model to one dtype"
+        raise DTypeError(f"{layer}: input dtype {x.dtype} differs from weight dtype "
+                         f"{weight.dtype}; {hint}")

@@ -26,7 +26,7 @@ from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.kernels import elementwise as E
 from minigrad.kernels import rnn as K
-from minigrad.ops.linear import linear
+from minigrad.ops.linear import affine, linear, rows
 from minigrad.ops.shape import cat, stack
 from minigrad.tensor import Tensor
 
@@ -141,11 +141,6 @@ class RecurrentStep(Function):
 
     def cell_backward_ops(self, g_state, x_gates, h_gates, state):
         raise NotImplementedError
-
-
-def _rows(a):
-    """An array (…, features) as the matrix of its rows (a view where possible)."""
-    return a.reshape(-1, a.shape[-1])
 
 
 def _h_gates(state, weight_hh_t, bias_hh):
@@ -279,13 +274,11 @@ class RecurrentLayer(Function):
                 time_dim, reverse):
         self.step, self.time_dim, self.reverse = step, time_dim, reverse
         self.x_steps = np.ascontiguousarray(self._walk(x))  # (T, N, input), in walk order
-        x_gates = _rows(self.x_steps) @ weight_ih.T
-        if bias_ih is not None:
-            x_gates += bias_ih
+        x_gates = affine(self.x_steps, weight_ih, bias_ih)  # (T, N, gates)
         cell = step()  # a step op used for its pointwise maths only
         weight_hh_t = np.ascontiguousarray(weight_hh.T)  # BLAS multiplies by it ⅓ faster
         states, caches = [state], []
-        for x_t in x_gates.reshape(self.x_steps.shape[:2] + (-1,)):
+        for x_t in x_gates:
             new_state, cache = cell.cell(x_t, _h_gates(states[-1], weight_hh_t, bias_hh),
                                          states[-1])
             states.append(new_state)
@@ -310,15 +303,15 @@ class RecurrentLayer(Function):
                 d_h += d_h_direct
             d_state = d_h if d_c is None else np.concatenate([d_h, d_c], 1)
         same = d_h_gates[0] is d_x_gates[0]  # RNN, LSTM: one gradient for both projections
-        d_x_gates = _rows(np.stack(d_x_gates))  # (T·N, gates), rows in walk order
-        d_h_gates = d_x_gates if same else _rows(np.stack(d_h_gates))
-        h_before = _rows(np.stack([s[:, :hidden] for s in states[:-1]]))
+        d_x_gates = rows(np.stack(d_x_gates))  # (T·N, gates), rows in walk order
+        d_h_gates = d_x_gates if same else rows(np.stack(d_h_gates))
+        h_before = rows(np.stack([s[:, :hidden] for s in states[:-1]]))
         need = self.needs_input_grad
         d_x = None
         if need[0]:
             d_x = self._unwalk((d_x_gates @ weight_ih).reshape(self.x_steps.shape))
         grads = (d_x, d_state,
-                 d_x_gates.T @ _rows(self.x_steps) if need[2] else None,
+                 d_x_gates.T @ rows(self.x_steps) if need[2] else None,
                  d_h_gates.T @ h_before if need[3] else None)
         if bias:
             d_bias_ih = d_x_gates.sum(0)
