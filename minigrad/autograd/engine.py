@@ -29,8 +29,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         else:
             task.add_pending(root.grad_fn, grad)
     task.ready = [fn for fn in task.pending if fn not in task.consumers]
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode._state
+    previous, state["enabled"] = state["enabled"], create_graph
+    try:
         task.run(retain_graph)
+    finally:
+        state["enabled"] = previous
     return capture.results(allow_unused) if capture else None
 
 
@@ -69,17 +73,17 @@ class _Backward:
         if type(grads) is not tuple:
             grads = (grads,)
         for t, grad in zip(fn.inputs, grads):
-            if grad is None or not t._requires_grad:
-                self.countdown(t.grad_fn)
-                continue
-            g, d = grad.data, t.data
-            if g.shape != d.shape or g.dtype != d.dtype:
-                grad = _fit(grad, t, fn)
-            if t.grad_fn is None:
-                self.deliver_to_leaf(t, grad, owned=fn.fresh_grads)
-            else:
-                self.add_pending(t.grad_fn, grad)
-                self.countdown(t.grad_fn)
+            parent = t.grad_fn
+            if grad is not None and t._requires_grad:
+                g, d = grad.data, t.data
+                if g.shape != d.shape or g.dtype != d.dtype:
+                    grad = _fit(grad, t, fn)
+                if parent is None:
+                    self.deliver_to_leaf(t, grad, owned=fn.fresh_grads)
+                    continue
+                self.add_pending(parent, grad)
+            if parent is not None:
+                self.countdown(parent)
 
     def add_pending(self, fn, grad):
         pending = self.pending

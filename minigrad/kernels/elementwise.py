@@ -8,7 +8,9 @@ import numpy as np
 
 from minigrad.kernels._jit import kernel, prange
 
-SMALL = 16384  # below this many elements NumPy's vectorized loop beats a Numba dispatch
+# below this many elements waking the thread pool costs more than the loop: the backward
+# kernels run their loop on one thread, the others NumPy's vectorized reference
+SMALL = 16384
 # Typed constants: in a compiled loop a bare 0 or 1 is an int64, and int64 meeting float32 is
 # float64, so a float32 array would be computed in float64 (half the elements per vector
 # instruction, and other roundings than the float32 reference). These take the array's type.
@@ -19,7 +21,7 @@ def relu_backward_reference(y, gy):
     return np.where(y > 0, gy, 0).astype(gy.dtype, copy=False)
 
 
-@kernel(relu_backward_reference, parallel=True, threshold=SMALL)
+@kernel(relu_backward_reference, parallel=True, serial_below=SMALL)
 def relu_backward(y, gy):
     """gx = gy · [y > 0]."""
     yf, gf = y.ravel(), gy.ravel()
@@ -50,7 +52,7 @@ def sigmoid_backward_reference(y, gy):
     return gy * y * (1 - y)
 
 
-@kernel(sigmoid_backward_reference, parallel=True, threshold=SMALL)
+@kernel(sigmoid_backward_reference, parallel=True, serial_below=SMALL)
 def sigmoid_backward(y, gy):
     """gx = gy · y(1 - y)."""
     yf, gf = y.ravel(), gy.ravel()
@@ -64,7 +66,7 @@ def tanh_backward_reference(y, gy):
     return gy * (1 - y * y)
 
 
-@kernel(tanh_backward_reference, parallel=True, threshold=SMALL)
+@kernel(tanh_backward_reference, parallel=True, serial_below=SMALL)
 def tanh_backward(y, gy):
     """gx = gy · (1 - y²)."""
     yf, gf = y.ravel(), gy.ravel()

@@ -17,7 +17,7 @@ import numpy as np
 
 from minigrad.kernels._jit import kernel, prange
 
-ROWS_THRESHOLD = 4096  # elements of the logits below which NumPy is faster than a dispatch
+ROWS_THRESHOLD = 4096  # elements of the logits below which one thread beats the thread pool
 
 
 def target_weights(target, weight, ignore_index, smoothing, n_classes):
@@ -45,7 +45,7 @@ def cross_entropy_forward_reference(logits, target, weight, ignore_index, smooth
     return np.where(kept, loss, 0).astype(logits.dtype), lse.astype(logits.dtype)
 
 
-@kernel(cross_entropy_forward_reference, parallel=True, threshold=ROWS_THRESHOLD)
+@kernel(cross_entropy_forward_reference, parallel=True, serial_below=ROWS_THRESHOLD)
 def cross_entropy_forward(logits, target, weight, ignore_index, smoothing):
     """Per-row loss and log-sum-exp; one parallel pass over the rows."""
     rows, n_classes = logits.shape
@@ -90,7 +90,7 @@ def cross_entropy_backward_reference(logits, lse, target, weight, row_scale, ign
     # END EXERCISE
 
 
-@kernel(cross_entropy_backward_reference, parallel=True, threshold=ROWS_THRESHOLD)
+@kernel(cross_entropy_backward_reference, parallel=True, serial_below=ROWS_THRESHOLD)
 def cross_entropy_backward(logits, lse, target, weight, row_scale, ignore_index, smoothing):
     """∂L/∂x = s·(A·p - a) per row (s the row's share of the upstream gradient)."""
     rows, n_classes = logits.shape

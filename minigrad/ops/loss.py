@@ -6,6 +6,8 @@ short compositions of differentiable ops. Every loss checks its inputs first, so
 dtype mistake is reported by the loss, naming the shapes, not by a broadcast deep inside.
 """
 
+import functools
+
 import numpy as np
 
 from minigrad.autograd import grad_mode
@@ -26,9 +28,14 @@ REDUCTIONS = ("mean", "sum", "none")
 class CrossEntropy(Function):
     """loss = Σₖ aₖ(lse - xₖ) per row of logits (see ``kernels.softmax`` for a, A, lse);
     ∂loss/∂x = A·softmax(x) - a. Reduced by ``reduction``: "mean" divides by Σ w_y over the
-    rows not ignored, as PyTorch."""
+    rows not ignored, as PyTorch. ``weight=None`` weighs every class 1."""
 
     def forward(self, logits, target, weight, ignore_index, smoothing, reduction):
+        kept = target != ignore_index
+        # the mean's divisor: Σ w_y over the rows kept (a count when unweighted)
+        self.total_weight = int(np.count_nonzero(kept)) if weight is None else \
+            weight[target[kept]].sum(dtype=logits.dtype)
+        weight = _uniform_weight(logits.shape[1], logits.dtype) if weight is None else weight
         self.target, self.weight, self.reduction = target, weight, reduction
         self.ignore_index, self.smoothing = ignore_index, smoothing
         loss, self.lse = K.cross_entropy_forward(logits, target, weight, ignore_index, smoothing)
@@ -36,57 +43,42 @@ class CrossEntropy(Function):
         if reduction == "none":
             return loss
         total = loss.sum(dtype=logits.dtype)
-        if reduction == "sum":
-            return np.asarray(total)
-        self.total_weight = weight[target[target != ignore_index]].sum(dtype=logits.dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):  # all rows ignored: NaN, as PyTorch
-            return np.asarray(total / self.total_weight)
+        return np.asarray(total if reduction == "sum" else _divide(total, self.total_weight))
 
     def backward(self, gy):
         (logits,) = self.saved_tensors
         rows = logits.shape[0]
-        if self.reduction == "mean":
-            gy = gy / self.total_weight
         if not grad_mode._state["enabled"]:
-            row_scale = np.full(rows, gy.data, dtype=logits.dtype) if gy.ndim == 0 else \
-                np.ascontiguousarray(gy.data)
+            if gy.ndim:  # reduction "none": each row has its own upstream gradient
+                row_scale = np.ascontiguousarray(gy.data)
+            else:
+                g = gy.data[()]  # (a NumPy scalar: arithmetic on 0-d arrays is slower)
+                g = _divide(g, self.total_weight) if self.reduction == "mean" else g
+                row_scale = np.full(rows, g, dtype=logits.dtype)
             return Tensor._make(K.cross_entropy_backward(
                 logits.data, self.lse, self.target, self.weight, row_scale, self.ignore_index,
                 self.smoothing))
+        if self.reduction == "mean":
+            gy = gy / self.total_weight
         a, total = K.target_weights(self.target, self.weight, self.ignore_index,
                                     self.smoothing, logits.shape[1])
         row_scale = gy.broadcast_to((rows,)).reshape(rows, 1)
         return row_scale * (softmax(logits, 1) * total[:, None] - a)
 
 
-class MeanCrossEntropy(Function):
-    """The common case on small inputs, on its own: class indices, no weights, no smoothing,
-    no ignored rows, the mean over N rows.
-    loss = (1/N)·Σᵢ (log Σₖ e^(xᵢₖ) - xᵢ,yᵢ);  ∂loss/∂x = (p - onehot(y))/N with p = softmax(x).
-    At lesson sizes (100 rows of 2 classes) an op costs its NumPy calls, and the general
-    ``CrossEntropy`` makes three times as many to handle weights, smoothing and ignored rows."""
+def _divide(a, total_weight):
+    """a / Σw for NumPy ``a``; Σw = 0 (every row ignored) gives NaN or ±inf, as PyTorch, without
+    a warning (the floating-point state is touched only then: it costs more than the loss)."""
+    if total_weight:
+        return a / total_weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return a / total_weight
 
-    def forward(self, logits, target):
-        shifted = logits - logits.max(axis=1, keepdims=True)  # e^x cannot overflow
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        self.rows, self.target = np.arange(len(target)), target
-        self.probabilities = exp / total
-        self.save_for_backward(logits)
-        loss = np.log(total[:, 0]) - shifted[self.rows, target]
-        return np.asarray(loss.sum() / len(target))
 
-    def backward(self, gy):
-        n = len(self.target)
-        if not grad_mode._state["enabled"]:
-            grad = self.probabilities.copy()
-            grad[self.rows, self.target] -= 1
-            grad *= float(gy.data) / n  # (a Python number: no 0-d array arithmetic)
-            return Tensor._make(grad)
-        (logits,) = self.saved_tensors
-        onehot = np.zeros_like(logits.data)
-        onehot[self.rows, self.target] = 1
-        return (softmax(logits, 1) - onehot) * (gy / n)
+@functools.lru_cache(maxsize=32)
+def _uniform_weight(n_classes, dtype):
+    """Class weights of 1 for the kernels (made once per class count: only they read it)."""
+    return np.ones(n_classes, dtype=dtype)
 
 
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100,
@@ -108,15 +100,7 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
         target = target if isinstance(target, Tensor) else Tensor._make(raw.astype(input.dtype))
         return _cross_entropy_with_probabilities(input, target, weight, reduction,
                                                  label_smoothing)
-    rows, target, some_ignored = _class_rows(input, raw, ignore_index, "cross_entropy")
-    # the common case on small inputs has an op of its own (see MeanCrossEntropy); larger ones
-    # go to the fused Numba kernels, and an empty batch stays with CrossEntropy, whose mean of
-    # no rows is NaN without a warning, as PyTorch's
-    if weight is None and label_smoothing == 0 and reduction == "mean" and input.ndim == 2 \
-            and 0 < input.data.size < K.ROWS_THRESHOLD and not some_ignored:
-        return MeanCrossEntropy.apply(rows, target=target)
-    if weight is None:
-        weight = np.ones(n_classes, dtype=input.dtype)
+    rows, target = _class_rows(input, raw, ignore_index, "cross_entropy")
     loss = CrossEntropy.apply(rows, target=target.ravel(), weight=weight,
                               ignore_index=ignore_index, smoothing=float(label_smoothing),
                               reduction=reduction)
@@ -144,7 +128,7 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,
     target = _raw(target)
     n_classes = input.shape[1 if input.ndim > 1 else 0]
     weight = _class_weight(weight, n_classes, input.dtype, "nll_loss")
-    rows, target, _ = _class_rows(input, target, ignore_index, "nll_loss")
+    rows, target = _class_rows(input, target, ignore_index, "nll_loss")
     flat = target.ravel()
     kept = flat != ignore_index
     safe = np.where(kept, flat, 0)
@@ -169,8 +153,7 @@ def _class_weight(weight, n_classes, dtype, op):
 
 
 def _class_rows(input, target, ignore_index, op):
-    """The input as rows of C class scores (the class dim moved last), the checked target, and
-    whether some target is ``ignore_index``."""
+    """The input as rows of C class scores (the class dim moved last) and the checked target."""
     if target.dtype.kind not in "iu":  # signed or unsigned integers (np.issubdtype is slower)
         raise DTypeError(f"{op}: target must hold class indices of an integer dtype (int64), "
                          f"got {target.dtype} target of shape {target.shape} for input of shape "
@@ -181,16 +164,15 @@ def _class_rows(input, target, ignore_index, op):
         raise ShapeError(f"{op}: target shape {target.shape} does not match input shape "
                          f"{shape} (expected target shape {expected})")
     n_classes = shape[1 if len(shape) > 1 else 0]
-    if target.min(initial=0) < 0 or target.max(initial=0) >= n_classes:  # slow path: look closer
+    # as unsigned integers the negative targets are huge, so one max checks both ends
+    unsigned = target.view(target.dtype.str.replace("i", "u"))
+    if unsigned.max(initial=0) >= n_classes:  # some target outside [0, C): look closer
         _check_class_range(target, n_classes, ignore_index, op)
-        some_ignored = True  # (the targets out of range are all ignore_index, or it raised)
-    else:
-        some_ignored = 0 <= ignore_index < n_classes and bool((target == ignore_index).any())
     if len(shape) > 2:  # (N, C, d₁, ...) -> (N·d₁·..., C)
         input = input.permute(0, *range(2, len(shape)), 1)
     if len(shape) != 2:
         input = input.reshape(-1, n_classes)
-    return input, target.astype(np.int64, copy=False), some_ignored
+    return input, target.astype(np.int64, copy=False)
 
 
 def _check_class_range(target, n_classes, ignore_index, op):

@@ -68,10 +68,14 @@ def test_elementwise_kernel_numba_equals_reference(name, size, dtype):
     kernel = getattr(elementwise, name)
     arguments = ELEMENTWISE_ARGS[name](size, dtype, size)
     # each (dtype, layout) is a separate Numba compilation: F-order once is enough
+    builds = {"parallel": kernel.numba, "serial": kernel.serial} if kernel.serial_below else \
+        {"compiled": kernel.numba}
     for layout in ("contiguous", "strided") + (("transposed",) if dtype == np.float64 else ()):
         laid_out = tuple(layouts(a)[layout] for a in arguments)
-        assert_same(kernel.numba(*laid_out), kernel.reference(*laid_out),
-                    f"{name} on {layout} {np.dtype(dtype)} inputs of shape {arguments[0].shape}")
+        for build, compiled in builds.items():
+            assert_same(compiled(*laid_out), kernel.reference(*laid_out),
+                        f"{name} ({build}) on {layout} {np.dtype(dtype)} inputs of shape "
+                        f"{arguments[0].shape}")
 
 
 @pytest.mark.parametrize("name", ["relu_backward", "sigmoid_backward", "tanh_backward"])
@@ -130,11 +134,17 @@ def test_index_add_adds_repeated_indices_like_numpy_add_at(name, backend_name):
                                err_msg=f"index_add with {name} under {backend_name}")
 
 
-def test_a_kernel_call_uses_the_reference_under_numpy_backend_or_below_its_threshold(monkeypatch):
+def record_dispatch(monkeypatch, kernel, builds):
+    """Replace the kernel's builds by recorders: each call appends the name of the build."""
     calls = []
-    kernel = elementwise.tanh_backward
-    monkeypatch.setattr(kernel, "reference", lambda *a: calls.append("reference") or a[1])
-    monkeypatch.setattr(kernel, "numba", lambda *a: calls.append("numba") or a[1])
+    for build in builds:
+        monkeypatch.setattr(kernel, build, lambda *a, build=build: calls.append(build) or a[1])
+    return calls
+
+
+def test_a_kernel_call_uses_the_reference_under_numpy_backend_or_below_its_threshold(monkeypatch):
+    kernel = elementwise.sigmoid_forward
+    calls = record_dispatch(monkeypatch, kernel, ["reference", "numba"])
     big, small = np.ones(kernel.threshold + 1), np.ones(3)
     with backend.using("numpy"):
         kernel(big, big)
@@ -142,6 +152,29 @@ def test_a_kernel_call_uses_the_reference_under_numpy_backend_or_below_its_thres
         kernel(small, small)
         kernel(big, big)
     assert calls == ["reference", "reference", "numba"], f"dispatch went {calls}"
+
+
+def test_a_parallel_kernel_runs_serially_below_its_serial_size(monkeypatch):
+    kernel = elementwise.tanh_backward
+    calls = record_dispatch(monkeypatch, kernel, ["reference", "serial", "numba"])
+    big, small = np.ones(kernel.serial_below), np.ones(3)
+    with backend.using("numpy"):
+        kernel(small, small)
+    with backend.using("numba"):
+        kernel(small, small)
+        kernel(big, big)
+    assert calls == ["reference", "serial", "numba"], f"dispatch went {calls}"
+
+
+def test_serial_and_parallel_builds_of_a_kernel_are_cached_apart():
+    """Numba's disk cache keys a function by name and line only: the serial build must have a
+    name of its own, or one build would load the other's machine code."""
+    kernel = elementwise.relu_backward
+    y = np.ones(4)
+    kernel.serial(y, y), kernel.numba(y, y)
+    serial, parallel = kernel._compiled[False], kernel._compiled[True]
+    assert serial.py_func.__qualname__ != parallel.py_func.__qualname__
+    assert not serial.targetoptions.get("parallel") and parallel.targetoptions.get("parallel")
 
 
 def run_ops(seed=0):

@@ -81,7 +81,7 @@ def test_cross_entropy_equals_torch_on_large_batches_through_the_numba_kernel():
 
 
 def test_plain_mean_cross_entropy_equals_torch_on_large_batches_too():
-    # small inputs take an op of their own, large ones the fused kernels: both agree with torch
+    # small inputs run the fused kernels on one thread, large ones on the thread pool
     targets = np.random.default_rng(3).integers(0, 10, 700)
     check_like_torch(lambda lib, x, y: functional(lib).cross_entropy(x, y), (700, 10), targets,
                      low=-10, high=10)
