@@ -137,17 +137,20 @@ def _count_consumers(roots):
     """For each node reachable from the roots, the number of edges that feed it a gradient."""
     consumers = {}
     stack = [r.grad_fn for r in roots if r.grad_fn is not None]
-    seen = set(stack)
+    roots = set(stack)
     while stack:
         fn = stack.pop()
         if fn.inputs is None:
             fn.saved_tensors  # raises the "backward a second time" error
         for t in fn.inputs:
             parent = t.grad_fn
-            if parent is not None:
-                consumers[parent] = consumers.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
+            if parent is None:
+                continue
+            if parent in consumers:
+                consumers[parent] += 1
+            else:  # met for the first time: walk on from it (a root is walked already)
+                consumers[parent] = 1
+                if parent not in roots:
                     stack.append(parent)
     return consumers
 

@@ -42,9 +42,8 @@ class Kernel:
         first = args[0]
         if backend.current == "numpy" or first.size < self.threshold or first.dtype == HALF:
             return self.reference(*args)  # (Numba does not compute in float16)
-        if first.size < self.serial_below:
-            return self.serial(*args)
-        return self.numba(*args)
+        parallel = self.parallel and first.size >= self.serial_below
+        return (self._compiled.get(parallel) or self._compile(parallel))(*args)
 
     def numba(self, *args):
         """Always the compiled version (tests and benchmarks hold it against the reference)."""
@@ -55,6 +54,7 @@ class Kernel:
         return self._compile(False)(*args)
 
     def _compile(self, parallel):
+        """The Numba build (parallel or not), compiled or loaded from the cache on first use."""
         compiled = self._compiled.get(parallel)
         if compiled is None:
             # NumPy's BLAS threads and Numba's OpenMP threads share the cores; a thread that

@@ -1,5 +1,6 @@
-"""Small helpers shared by the ops: lifting scalars to tensors, normalizing dims."""
+"""Small helpers shared by the ops: lifting scalars to tensors, normalizing dims, shared ones."""
 
+import functools
 import numbers
 
 import numpy as np
@@ -68,3 +69,10 @@ def kept_shape(shape, dims):
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
+
+
+@functools.lru_cache(maxsize=64)
+def ones(n: int, dtype) -> np.ndarray:
+    """A vector of n ones, made once per (n, dtype) and shared by every caller, so it is only
+    read: the 1 of Σₙ gₙ = 1ᵀg, and the class weights of an unweighted loss."""
+    return np.ones(n, dtype=dtype)

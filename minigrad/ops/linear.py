@@ -9,6 +9,7 @@ import numpy as np
 from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.errors import DTypeError, ShapeError
+from minigrad.ops._util import ones
 from minigrad.tensor import Tensor
 
 
@@ -47,7 +48,7 @@ class Linear(Function):
         grads = (
             Tensor._make(g.dot(weight).reshape(x.shape)) if need[0] else None,
             Tensor._make(g.T.dot(rows(x))) if need[1] else None,
-            Tensor._make(np.ones(len(g), g.dtype).dot(g)) if len(need) > 2 and need[2] else None,
+            Tensor._make(ones(len(g), g.dtype).dot(g)) if len(need) > 2 and need[2] else None,
         )
         return grads[:len(need)]
 
