@@ -30,10 +30,10 @@ class CrossEntropy(Function):
     rows not ignored, as PyTorch. ``weight=None`` weighs every class 1."""
 
     def forward(self, logits, target, weight, ignore_index, smoothing, reduction):
-        kept = target != ignore_index
-        # the mean's divisor: Σ w_y over the rows kept (a count when unweighted)
-        self.total_weight = int(np.count_nonzero(kept)) if weight is None else \
-            weight[target[kept]].sum(dtype=logits.dtype)
+        if reduction == "mean":  # the divisor: Σ w_y over the rows kept (a count when unweighted)
+            kept = target != ignore_index
+            self.total_weight = int(np.count_nonzero(kept)) if weight is None else \
+                weight[target[kept]].sum(dtype=logits.dtype)
         weight = ones(logits.shape[1], logits.dtype) if weight is None else weight
         self.target, self.weight, self.reduction = target, weight, reduction
         self.ignore_index, self.smoothing = ignore_index, smoothing

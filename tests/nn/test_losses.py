@@ -252,10 +252,13 @@ def test_cross_entropy_rejects_float_class_targets():
         F.cross_entropy(mg.randn(4, 3), mg.tensor([0.0, 1.0, 2.0, 1.0]))
 
 
-def test_cross_entropy_rejects_a_target_out_of_range():
-    with pytest.raises(mg.OutOfBoundsError, match="cross_entropy: target 3 is out of bounds "
-                                                  "for 3 classes"):
-        F.cross_entropy(mg.randn(4, 3), mg.tensor([0, 1, 3, 1]))
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64])
+@pytest.mark.parametrize("bad", [3, -1, -99])
+def test_cross_entropy_rejects_a_target_out_of_range(bad, dtype):
+    target = mg.tensor(np.array([0, 1, bad, -100], dtype=dtype))  # -100 is ignore_index: fine
+    with pytest.raises(mg.OutOfBoundsError, match=f"cross_entropy: target {bad} is out of "
+                                                  "bounds for 3 classes"):
+        F.cross_entropy(mg.randn(4, 3), target)
 
 
 def test_cross_entropy_rejects_a_target_of_the_wrong_shape():
