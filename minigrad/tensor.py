@@ -240,6 +240,27 @@ class Tensor:
     def __neg__(self):
         return ops.neg(self)
 
+    # the operators as methods, with PyTorch's names (``x.mul(2)`` is ``x * 2``)
+    def add(self, other, *, alpha=1):
+        """self + α·other."""
+        return ops.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        """self - α·other."""
+        return ops.sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return ops.mul(self, other)
+
+    def div(self, other):
+        return ops.div(self, other)
+
+    def neg(self):
+        return ops.neg(self)
+
+    def square(self):
+        return ops.mul(self, self)
+
     def __pos__(self):
         return self
 

@@ -177,6 +177,38 @@ def test_integer_tensors_promote_to_float32_like_torch(compute):
 
 # -- in place ----------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("method, operator", [
+    (lambda a, b: a.add(b), lambda a, b: a + b),
+    (lambda a, b: a.add(b, alpha=-2.5), lambda a, b: a - 2.5 * b),
+    (lambda a, b: a.sub(b), lambda a, b: a - b),
+    (lambda a, b: a.sub(b, alpha=3), lambda a, b: a - 3 * b),
+    (lambda a, b: a.mul(b), lambda a, b: a * b),
+    (lambda a, b: a.div(b), lambda a, b: a / b),
+    (lambda a, b: a.neg(), lambda a, b: -a),
+    (lambda a, b: a.square(), lambda a, b: a * a),
+    (lambda a, b: a.mul(2), lambda a, b: a * 2),
+    (lambda a, b: a.add(1.5, alpha=2), lambda a, b: a + 3.0),
+], ids=["add", "add alpha", "sub", "sub alpha", "mul", "div", "neg", "square", "mul scalar",
+        "add scalar alpha"])
+def test_operator_methods_equal_the_operators_with_their_gradients(method, operator):
+    """``x.add(y, alpha=a)``, ``x.mul(y)``, ... as PyTorch names them: values and gradients of
+    the operator they stand for."""
+    results = []
+    for compute in (method, operator):
+        a = mg.tensor([[1.0, -2.0, 3.0]], dtype=mg.float64, requires_grad=True)
+        b = mg.tensor([[0.5], [4.0]], dtype=mg.float64, requires_grad=True)
+        out = compute(a, b)
+        (out * mg.tensor([[1.0, 2.0, 3.0]], dtype=mg.float64)).sum().backward()
+        results.append((out.detach().numpy(), a.grad.numpy(),
+                        None if b.grad is None else b.grad.numpy()))
+    (value, grad_a, grad_b), (expected, want_a, want_b) = results
+    np.testing.assert_allclose(value, expected, rtol=1e-15)
+    np.testing.assert_allclose(grad_a, want_a, rtol=1e-15)
+    assert (grad_b is None) == (want_b is None)
+    if grad_b is not None:
+        np.testing.assert_allclose(grad_b, want_b, rtol=1e-15)
+
+
 def test_in_place_operators_change_the_tensor_itself():
     t = mg.tensor([1.0, 2.0])
     same = t
