@@ -69,8 +69,6 @@ def kept_shape(shape, dims):
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
-
-
 @functools.lru_cache(maxsize=64)
 def ones(n: int, dtype) -> np.ndarray:
     """A vector of n ones, made once per (n, dtype) and shared by every caller, so it is only
