@@ -29,12 +29,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         else:
             task.add_pending(root.grad_fn, grad)
     task.ready = [fn for fn in task.pending if fn not in task.consumers]
-    state = grad_mode._state
-    previous, state["enabled"] = state["enabled"], create_graph
-    try:
+    with grad_mode.set_grad_enabled(create_graph):
         task.run(retain_graph)
-    finally:
-        state["enabled"] = previous
     return capture.results(allow_unused) if capture else None
 
 
@@ -137,7 +133,7 @@ def _count_consumers(roots):
     """For each node reachable from the roots, the number of edges that feed it a gradient."""
     consumers = {}
     stack = [r.grad_fn for r in roots if r.grad_fn is not None]
-    roots = set(stack)
+    root_fns = set(stack)
     while stack:
         fn = stack.pop()
         if fn.inputs is None:
@@ -150,7 +146,7 @@ def _count_consumers(roots):
                 consumers[parent] += 1
             else:  # met for the first time: walk on from it (a root is walked already)
                 consumers[parent] = 1
-                if parent not in roots:
+                if parent not in root_fns:
                     stack.append(parent)
     return consumers
 

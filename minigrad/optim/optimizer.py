@@ -177,7 +177,9 @@ def fused_update(update, param: np.ndarray, grad: np.ndarray, *rest) -> None:
     parameter's shape, so for a C-contiguous parameter all flat views share memory with the
     originals and the update lands in place; float scalars take the parameter's dtype. Any
     other parameter (a transposed view, float16, which Numba does not compute in) takes the
-    NumPy reference, which works on any layout.
+    NumPy reference, which works on any layout; so does a parameter below the kernel's
+    threshold, where the kernel would run the reference anyway (without the flat views and
+    typed scalars, which cost twice the update at lesson sizes).
     """
     for a in rest:  # a wrong size would make the compiled loop read past an array's end
         if isinstance(a, np.ndarray) and a.size not in (0, param.size):
@@ -186,7 +188,8 @@ def fused_update(update, param: np.ndarray, grad: np.ndarray, *rest) -> None:
     if grad.shape != param.shape:
         raise ShapeError(f"{update.__name__}: gradient of shape {grad.shape} does not match "
                          f"its parameter of shape {param.shape}")
-    if not param.flags.c_contiguous or param.dtype == np.float16:
+    if param.size < update.threshold or not param.flags.c_contiguous or \
+            param.dtype == np.float16:
         update.reference(param, grad, *rest)
         return
     scalar = param.dtype.type  # float32 scalars keep a float32 update in float32 arithmetic
